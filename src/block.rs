@@ -1,0 +1,93 @@
+//! Coding one block: fit the model, code the bytes, frame the result.
+
+use crate::coder;
+use crate::error::{Error, Result};
+use crate::format::{BLOCK_MODELED, BLOCK_STORED, BlockHeader, varint};
+use crate::model::Model;
+
+/// One block ready to be written.
+pub(crate) struct EncodedBlock {
+    pub frame: BlockHeader,
+    /// Block data: `params_len:varint params payload` for a modeled block, the original
+    /// bytes for a stored one.
+    pub data: Vec<u8>,
+    /// Bytes of `data` that are model parameters and their length prefix.
+    pub params_bytes: usize,
+    /// The model's ideal code length for the block's bytes.
+    pub ideal_bits: f64,
+}
+
+/// Fit `model` to `raw` and code it; store the block instead if coding would expand it.
+pub(crate) fn encode(model: &dyn Model, raw: &[u8]) -> Result<EncodedBlock> {
+    debug_assert!(!raw.is_empty());
+    let crc = crc32fast::hash(raw);
+    let mut params = Vec::new();
+    let predictor = model.fit(raw, &mut params)?;
+    let coded = coder::encode(predictor, raw)?;
+    let mut data = Vec::with_capacity(params.len() + coded.payload.len() + 4);
+    varint::write(&mut data, params.len() as u64);
+    data.extend_from_slice(&params);
+    let params_bytes = data.len();
+    data.extend_from_slice(&coded.payload);
+    let raw_len = raw.len() as u64;
+    if data.len() as u64 >= raw_len {
+        return Ok(EncodedBlock {
+            frame: BlockHeader {
+                kind: BLOCK_STORED,
+                raw_len,
+                data_len: raw_len,
+                crc,
+            },
+            data: raw.to_vec(),
+            params_bytes: 0,
+            ideal_bits: coded.ideal_bits,
+        });
+    }
+    Ok(EncodedBlock {
+        frame: BlockHeader {
+            kind: BLOCK_MODELED,
+            raw_len,
+            data_len: data.len() as u64,
+            crc,
+        },
+        data,
+        params_bytes,
+        ideal_bits: coded.ideal_bits,
+    })
+}
+
+/// Decode one block's data (appending to `out`) and check its CRC.
+pub(crate) fn decode(
+    model: &dyn Model,
+    frame: &BlockHeader,
+    data: &[u8],
+    index: u64,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let start = out.len();
+    let raw_len = usize::try_from(frame.raw_len).map_err(|_| Error::corrupt("block too large"))?;
+    if frame.kind == BLOCK_STORED {
+        out.extend_from_slice(data);
+    } else {
+        let mut input = data;
+        let params_len = varint::read(&mut input).map_err(|e| e.in_block(index))?;
+        if params_len > input.len() as u64 {
+            return Err(Error::corrupt("model parameters longer than the block").in_block(index));
+        }
+        let (params, payload) = input.split_at(params_len as usize);
+        let predictor = model.load(params, raw_len).map_err(|e| e.in_block(index))?;
+        coder::decode(predictor, payload, raw_len, out).map_err(|e| e.in_block(index))?;
+    }
+    if out.len() - start != raw_len {
+        return Err(Error::corrupt("block decoded to the wrong length").in_block(index));
+    }
+    let got = crc32fast::hash(&out[start..]);
+    if got != frame.crc {
+        return Err(Error::Checksum {
+            block: index,
+            expected: frame.crc,
+            got,
+        });
+    }
+    Ok(())
+}

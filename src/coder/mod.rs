@@ -1,0 +1,459 @@
+//! Entropy coding: the only module that talks to `constriction`.
+//!
+//! Models speak in fixed-point probabilities with [`PRECISION`] = 16 bits: a byte
+//! distribution is a [`Categorical`] whose frequencies sum to 2^16, a binary decision is a
+//! [`Bit`] holding P(1) in units of 2^-16. This module turns such predictions into bits:
+//!
+//! | prediction | coder | used by |
+//! |---|---|---|
+//! | one fixed [`Categorical`] for a whole block | ANS stack, symbols pushed in reverse, table lookup on decode | [`Predictor::Static`] (i.i.d.) |
+//! | a [`Categorical`] per byte, updated after each byte | range coder (queue) | [`Predictor::Bytes`] |
+//! | a [`Bit`] per binary decision, 8 per byte, MSB first | range coder (queue) | [`Predictor::Bits`] |
+//!
+//! Encoding and decoding of the adaptive paths go through one generic loop each
+//! ([`drive_bytes`], [`drive_bits`]) that calls the model in the same order on both
+//! sides, so the two cannot drift apart.
+//!
+//! Payloads are sequences of little-endian `u32` words. The coders have no end marker
+//! and no integrity check of their own: every decode loop is bounded by the block length
+//! stored in the container, and the container checks a CRC of the decoded block.
+
+use std::borrow::Borrow;
+use std::num::NonZeroU32;
+
+use constriction::stream::model::{DecoderModel, EncoderModel, EntropyModel};
+use constriction::stream::queue::{DefaultRangeDecoder, DefaultRangeEncoder};
+use constriction::stream::stack::DefaultAnsCoder;
+use constriction::stream::{Decode, Encode};
+
+use crate::error::{Error, Result};
+use crate::model::{BitModel, ByteModel, Predictor};
+
+/// Bits of fixed-point precision of every probability handed to the coders.
+pub const PRECISION: usize = 16;
+/// Probability one in fixed point: frequencies of a [`Categorical`] sum to this.
+pub const ONE: u32 = 1 << PRECISION;
+
+/// A distribution over the 256 byte values in 16-bit fixed point.
+///
+/// Frequencies sum to exactly [`ONE`]; a byte with frequency 0 cannot be coded. At least
+/// two bytes must have non-zero frequency (the coders cannot represent probability one:
+/// a block made of one repeated byte is handled by the model without coding anything).
+#[derive(Clone, Debug)]
+pub struct Categorical {
+    freq: [u32; 256],
+    cdf: [u32; 257],
+    lookup: Option<Box<[u8]>>,
+}
+
+impl Categorical {
+    /// Build from frequencies that sum to [`ONE`] with at least two non-zero entries.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] if the frequencies do not form such a distribution (this is
+    /// also how a damaged table read from a stream is rejected).
+    pub fn from_frequencies(freq: [u32; 256]) -> Result<Self> {
+        let mut cdf = [0u32; 257];
+        let mut acc: u64 = 0;
+        let mut nonzero = 0;
+        for (s, &f) in freq.iter().enumerate() {
+            cdf[s] = acc.min(u64::from(ONE)) as u32;
+            acc += u64::from(f);
+            nonzero += usize::from(f != 0);
+        }
+        if acc != u64::from(ONE) {
+            return Err(Error::corrupt(format!(
+                "probability table sums to {acc}, not {ONE}"
+            )));
+        }
+        if nonzero < 2 {
+            return Err(Error::corrupt(
+                "probability table has fewer than two symbols",
+            ));
+        }
+        cdf[256] = ONE;
+        Ok(Categorical {
+            freq,
+            cdf,
+            lookup: None,
+        })
+    }
+
+    /// The uniform distribution over all 256 bytes.
+    pub fn uniform() -> Self {
+        Self::from_frequencies([ONE / 256; 256]).expect("uniform table is valid")
+    }
+
+    /// Add a 2^16-entry quantile → symbol table so decoding is a lookup (64 KiB).
+    pub fn with_lookup(mut self) -> Self {
+        let mut table = vec![0u8; ONE as usize].into_boxed_slice();
+        for s in 0..256 {
+            let (lo, hi) = (self.cdf[s] as usize, self.cdf[s + 1] as usize);
+            table[lo..hi].fill(s as u8);
+        }
+        self.lookup = Some(table);
+        self
+    }
+
+    /// Frequency of `byte` in units of 2^-16.
+    #[inline]
+    pub fn frequency(&self, byte: u8) -> u32 {
+        self.freq[usize::from(byte)]
+    }
+
+    /// All 256 frequencies.
+    pub fn frequencies(&self) -> &[u32; 256] {
+        &self.freq
+    }
+
+    /// Ideal code length of `byte` in bits, −log2 q(byte) (infinite if q(byte) = 0).
+    #[inline]
+    pub fn cost_bits(&self, byte: u8) -> f64 {
+        f64::from(PRECISION as u32) - f64::from(self.frequency(byte)).log2()
+    }
+
+    #[inline]
+    fn symbol_at(&self, quantile: u32) -> u8 {
+        match &self.lookup {
+            Some(table) => table[quantile as usize],
+            None => (self.cdf[1..].partition_point(|&c| c <= quantile)) as u8,
+        }
+    }
+}
+
+impl EntropyModel<PRECISION> for Categorical {
+    type Symbol = u8;
+    type Probability = u32;
+}
+
+impl EncoderModel<PRECISION> for Categorical {
+    #[inline]
+    fn left_cumulative_and_probability(
+        &self,
+        symbol: impl Borrow<u8>,
+    ) -> Option<(u32, NonZeroU32)> {
+        let s = usize::from(*symbol.borrow());
+        NonZeroU32::new(self.freq[s]).map(|p| (self.cdf[s], p))
+    }
+}
+
+impl DecoderModel<PRECISION> for Categorical {
+    #[inline]
+    fn quantile_function(&self, quantile: u32) -> (u8, u32, NonZeroU32) {
+        let s = self.symbol_at(quantile);
+        let p = self.freq[usize::from(s)];
+        // The table always holds a symbol whose interval contains the quantile, and that
+        // interval is non-empty by construction.
+        (
+            s,
+            self.cdf[usize::from(s)],
+            NonZeroU32::new(p).unwrap_or(NonZeroU32::MIN),
+        )
+    }
+}
+
+/// One binary decision: P(bit = 1) in units of 2^-16, kept in `1..=65535`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bit(u32);
+
+impl Bit {
+    /// Clamp a prediction into the codable range `1..=65535`.
+    #[inline]
+    pub fn new(p1: u32) -> Bit {
+        Bit(p1.clamp(1, ONE - 1))
+    }
+
+    /// P(bit = 1) in units of 2^-16.
+    #[inline]
+    pub fn p1(self) -> u32 {
+        self.0
+    }
+
+    /// Ideal code length of `bit` in bits.
+    #[inline]
+    pub fn cost_bits(self, bit: bool) -> f64 {
+        let p = if bit { self.0 } else { ONE - self.0 };
+        f64::from(PRECISION as u32) - f64::from(p).log2()
+    }
+}
+
+impl EntropyModel<PRECISION> for Bit {
+    type Symbol = bool;
+    type Probability = u32;
+}
+
+impl EncoderModel<PRECISION> for Bit {
+    #[inline]
+    fn left_cumulative_and_probability(
+        &self,
+        symbol: impl Borrow<bool>,
+    ) -> Option<(u32, NonZeroU32)> {
+        let p0 = ONE - self.0;
+        if *symbol.borrow() {
+            NonZeroU32::new(self.0).map(|p| (p0, p))
+        } else {
+            NonZeroU32::new(p0).map(|p| (0, p))
+        }
+    }
+}
+
+impl DecoderModel<PRECISION> for Bit {
+    #[inline]
+    fn quantile_function(&self, quantile: u32) -> (bool, u32, NonZeroU32) {
+        let p0 = ONE - self.0;
+        if quantile < p0 {
+            (false, 0, NonZeroU32::new(p0).unwrap_or(NonZeroU32::MIN))
+        } else {
+            (true, p0, NonZeroU32::new(self.0).unwrap_or(NonZeroU32::MIN))
+        }
+    }
+}
+
+/// The result of coding one block's symbols.
+#[derive(Clone, Debug, Default)]
+pub struct Coded {
+    /// The compressed words as little-endian bytes.
+    pub payload: Vec<u8>,
+    /// The model's ideal code length for the block, Σ −log2 q(x_n | x_<n), in bits.
+    pub ideal_bits: f64,
+}
+
+/// Encode `data` with the predictor a model produced for it.
+///
+/// # Errors
+/// [`Error::InvalidOption`] if the model gave zero probability to a byte that occurs.
+pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
+    match predictor {
+        Predictor::Constant(b) => {
+            if data.iter().any(|&x| x != b) {
+                return Err(impossible());
+            }
+            Ok(Coded::default())
+        }
+        Predictor::Static(model) => encode_static(&model, data),
+        Predictor::Bytes(mut model) => {
+            let mut enc = DefaultRangeEncoder::new();
+            let mut ideal = 0.0;
+            let mut it = data.iter();
+            drive_bytes(model.as_mut(), data.len(), |q| {
+                let b = *it.next().expect("driver asks for exactly len bytes");
+                ideal += q.cost_bits(b);
+                enc.encode_symbol(b, q).map_err(|_| impossible())?;
+                Ok(b)
+            })?;
+            finish_queue(enc, ideal)
+        }
+        Predictor::Bits(mut model) => {
+            let mut enc = DefaultRangeEncoder::new();
+            let mut ideal = 0.0;
+            let mut it = data.iter();
+            let mut cur = 0u8;
+            let mut pos = 8;
+            drive_bits(model.as_mut(), data.len(), |p| {
+                if pos == 8 {
+                    cur = *it.next().expect("driver asks for exactly 8·len bits");
+                    pos = 0;
+                }
+                let bit = (cur >> (7 - pos)) & 1 == 1;
+                pos += 1;
+                ideal += p.cost_bits(bit);
+                enc.encode_symbol(bit, p).map_err(|_| impossible())?;
+                Ok(bit)
+            })?;
+            finish_queue(enc, ideal)
+        }
+    }
+}
+
+/// Decode `len` bytes from `payload` with the predictor the model rebuilt from its
+/// parameters. The output is appended to `out`.
+///
+/// # Errors
+/// [`Error::Corrupt`] if the payload is not a valid coded stream for this model.
+pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8>) -> Result<()> {
+    match predictor {
+        Predictor::Constant(b) => {
+            if !payload.is_empty() {
+                return Err(Error::corrupt("payload present for a constant block"));
+            }
+            out.resize(out.len() + len, b);
+            Ok(())
+        }
+        Predictor::Static(model) => decode_static(&model, payload, len, out),
+        Predictor::Bytes(mut model) => {
+            let mut dec = DefaultRangeDecoder::from_compressed(words(payload)?)
+                .map_err(|_| Error::corrupt("range coder payload too short"))?;
+            drive_bytes(model.as_mut(), len, |q| {
+                let b = dec
+                    .decode_symbol(q)
+                    .map_err(|_| Error::corrupt("range decoder error"))?;
+                out.push(b);
+                Ok(b)
+            })
+        }
+        Predictor::Bits(mut model) => {
+            let mut dec = DefaultRangeDecoder::from_compressed(words(payload)?)
+                .map_err(|_| Error::corrupt("range coder payload too short"))?;
+            let mut cur = 0u8;
+            let mut pos = 0;
+            drive_bits(model.as_mut(), len, |p| {
+                let bit = dec
+                    .decode_symbol(p)
+                    .map_err(|_| Error::corrupt("range decoder error"))?;
+                cur = (cur << 1) | u8::from(bit);
+                pos += 1;
+                if pos == 8 {
+                    out.push(cur);
+                    pos = 0;
+                }
+                Ok(bit)
+            })
+        }
+    }
+}
+
+/// The one loop both directions of [`Predictor::Bytes`] run: ask the model, code one
+/// byte (encode or decode, in `code`), tell the model what it was.
+pub fn drive_bytes<M, F>(model: &mut M, len: usize, mut code: F) -> Result<()>
+where
+    M: ByteModel + ?Sized,
+    F: FnMut(&Categorical) -> Result<u8>,
+{
+    for _ in 0..len {
+        let byte = code(model.predict())?;
+        model.update(byte);
+    }
+    Ok(())
+}
+
+/// The one loop both directions of [`Predictor::Bits`] run: 8 decisions per byte, most
+/// significant bit first; each is predicted, coded (in `code`), then learned.
+pub fn drive_bits<M, F>(model: &mut M, len: usize, mut code: F) -> Result<()>
+where
+    M: BitModel + ?Sized,
+    F: FnMut(Bit) -> Result<bool>,
+{
+    for _ in 0..len {
+        for _ in 0..8 {
+            let bit = code(Bit::new(model.p1()))?;
+            model.update(bit);
+        }
+    }
+    Ok(())
+}
+
+fn encode_static(model: &Categorical, data: &[u8]) -> Result<Coded> {
+    let mut counts = [0u64; 256];
+    for &b in data {
+        counts[usize::from(b)] += 1;
+    }
+    let mut ideal = 0.0;
+    for (s, &c) in counts.iter().enumerate() {
+        if c > 0 {
+            if model.frequency(s as u8) == 0 {
+                return Err(impossible());
+            }
+            ideal += c as f64 * model.cost_bits(s as u8);
+        }
+    }
+    let mut ans = DefaultAnsCoder::new();
+    // A stack: push in reverse so the decoder pops the bytes in order.
+    for &b in data.iter().rev() {
+        ans.encode_symbol(b, model).map_err(|_| impossible())?;
+    }
+    let words = ans.into_compressed().unwrap_or_else(|e| match e {});
+    Ok(Coded {
+        payload: words_to_bytes(&words),
+        ideal_bits: ideal,
+    })
+}
+
+fn decode_static(model: &Categorical, payload: &[u8], len: usize, out: &mut Vec<u8>) -> Result<()> {
+    let model = if model.lookup.is_none() && len >= 1 << 14 {
+        &model.clone().with_lookup()
+    } else {
+        model
+    };
+    let mut ans = DefaultAnsCoder::from_compressed(words(payload)?)
+        .map_err(|_| Error::corrupt("ANS payload ends in a zero word"))?;
+    out.reserve(len.min(1 << 20));
+    for _ in 0..len {
+        let b = ans
+            .decode_symbol(model)
+            .map_err(|_| Error::corrupt("ANS decoder error"))?;
+        out.push(b);
+    }
+    if !ans.is_empty() {
+        return Err(Error::corrupt(
+            "ANS payload has data left after the last symbol",
+        ));
+    }
+    Ok(())
+}
+
+fn finish_queue(enc: DefaultRangeEncoder, ideal_bits: f64) -> Result<Coded> {
+    let words = enc.into_compressed().unwrap_or_else(|e| match e {});
+    Ok(Coded {
+        payload: words_to_bytes(&words),
+        ideal_bits,
+    })
+}
+
+fn impossible() -> Error {
+    Error::InvalidOption("the model gave zero probability to a byte that occurs".into())
+}
+
+fn words_to_bytes(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+fn words(payload: &[u8]) -> Result<Vec<u32>> {
+    if payload.len() % 4 != 0 {
+        return Err(Error::corrupt("payload length is not a multiple of 4"));
+    }
+    Ok(payload
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_and_search_agree() {
+        let mut freq = [0u32; 256];
+        freq[3] = 100;
+        freq[7] = ONE - 100 - 5;
+        freq[255] = 5;
+        let plain = Categorical::from_frequencies(freq).unwrap();
+        let fast = plain.clone().with_lookup();
+        for q in 0..ONE {
+            assert_eq!(plain.quantile_function(q), fast.quantile_function(q));
+        }
+    }
+
+    #[test]
+    fn rejects_bad_tables() {
+        assert!(Categorical::from_frequencies([0; 256]).is_err());
+        let mut one = [0u32; 256];
+        one[0] = ONE;
+        assert!(Categorical::from_frequencies(one).is_err());
+        let mut big = [ONE / 256; 256];
+        big[0] += 1;
+        assert!(Categorical::from_frequencies(big).is_err());
+    }
+
+    #[test]
+    fn bit_intervals_cover_the_range() {
+        for p in [1, 2, 100, ONE / 2, ONE - 2, ONE - 1] {
+            let b = Bit::new(p);
+            let (_, lo0, p0) = b.quantile_function(0);
+            let (_, lo1, p1) = b.quantile_function(ONE - 1);
+            assert_eq!(lo0, 0);
+            assert_eq!(lo1 + p1.get(), ONE);
+            assert_eq!(p0.get() + p1.get(), ONE);
+        }
+    }
+}

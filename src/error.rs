@@ -1,0 +1,103 @@
+//! The one error type of the crate.
+
+use std::io;
+
+/// Everything that can go wrong while compressing, decompressing or reporting.
+///
+/// Every variant that comes from reading a compressed stream means the input is not a
+/// valid kraft stream (or was damaged); they map to [`io::ErrorKind::InvalidData`] when
+/// converted into an [`io::Error`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O error from the underlying reader or writer.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The input does not start with the kraft magic bytes.
+    #[error("not a kraft stream (bad magic bytes)")]
+    BadMagic,
+    /// The stream was written by a format version this build cannot read.
+    #[error("unsupported format version {0} (this build reads version {max})", max = crate::format::VERSION)]
+    UnsupportedVersion(u8),
+    /// The stream names a model id that no registered model has.
+    #[error("unknown model id {0}")]
+    UnknownModel(u8),
+    /// A model name given by the user is not known.
+    #[error("unknown model name '{0}'")]
+    UnknownModelName(String),
+    /// The stream ends before its end marker.
+    #[error("truncated stream: {0}")]
+    Truncated(&'static str),
+    /// The stream header is damaged (its checksum does not match).
+    #[error("stream header is corrupt (checksum {expected:#010x}, computed {got:#010x})")]
+    HeaderChecksum {
+        /// Checksum stored in the stream.
+        expected: u32,
+        /// Checksum computed over the bytes read.
+        got: u32,
+    },
+    /// A block decoded to data whose checksum differs from the one stored.
+    #[error("block {block} is corrupt (checksum {expected:#010x}, computed {got:#010x})")]
+    Checksum {
+        /// Index of the block, counting from 0.
+        block: u64,
+        /// Checksum stored in the stream.
+        expected: u32,
+        /// Checksum of the decoded data.
+        got: u32,
+    },
+    /// The whole-content checksum or length in the trailer does not match.
+    #[error("content check failed: {0}")]
+    Content(String),
+    /// A field of the stream has a value that is out of range or inconsistent.
+    #[error("corrupt stream{}: {what}", block.map(|b| format!(" (block {b})")).unwrap_or_default())]
+    Corrupt {
+        /// Index of the block the error was found in, if any.
+        block: Option<u64>,
+        /// What was wrong.
+        what: String,
+    },
+    /// An option has a value that is out of range.
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+}
+
+impl Error {
+    /// A [`Error::Corrupt`] outside any block.
+    pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        Error::Corrupt {
+            block: None,
+            what: what.into(),
+        }
+    }
+
+    /// Attach a block index to a corruption error that has none.
+    pub(crate) fn in_block(self, index: u64) -> Self {
+        match self {
+            Error::Corrupt { block: None, what } => Error::Corrupt {
+                block: Some(index),
+                what,
+            },
+            Error::Truncated(_) => Error::Corrupt {
+                block: Some(index),
+                what: "block data ends early".into(),
+            },
+            other => other,
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        match e {
+            Error::Io(e) => e,
+            Error::InvalidOption(_) | Error::UnknownModelName(_) => {
+                io::Error::new(io::ErrorKind::InvalidInput, e)
+            }
+            other => io::Error::new(io::ErrorKind::InvalidData, other),
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

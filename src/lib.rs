@@ -1,0 +1,127 @@
+//! # kraft: lossless compression with learned entropy models
+//!
+//! A compressor is a probability model plus an entropy coder. If a model assigns
+//! probability q(x) to the data, an ideal coder spends −log2 q(x) bits; no code beats the
+//! entropy on average, and the excess is the KL divergence between the source and the
+//! model. kraft codes with fitted models and reports, for every input, how close it came
+//! to those bounds.
+//!
+//! ## Which model should I use?
+//!
+//! | data | model | why |
+//! |---|---|---|
+//! | bytes with a skewed distribution and no structure | `iid` | semi-static order 0: fastest, reaches N·H0 plus a ≤ 547-byte table |
+//! | your own idea of the data | implement [`model::Model`] | container, checksums, coding and report come for free |
+//!
+//! ## One-shot and streaming
+//!
+//! ```
+//! let data = b"to be or not to be, that is the question".repeat(100);
+//! let packed = kraft::compress(&data, &kraft::Options::new().model("iid"))?;
+//! assert_eq!(kraft::decompress(&packed)?, data);
+//!
+//! let report = kraft::report(&data, &kraft::Options::default())?;
+//! assert!(report.coder_overhead_percent < 0.1);
+//! assert_eq!(report.achieved_bits, 8 * packed.len() as u64);
+//! # Ok::<(), kraft::Error>(())
+//! ```
+//!
+//! Streaming: [`Encoder`] wraps any [`std::io::Write`], [`Decoder`] any [`std::io::Read`].
+//!
+//! ## Layout
+//! - [`model`]: the [`model::Model`] trait and the built-in models;
+//! - `coder`: entropy coding with `constriction` (ANS and range coding);
+//! - [`format`]: the container (header, blocks, checksums; `docs/FORMAT.md`);
+//! - [`report`]: empirical entropies and the achieved-bits report;
+//! - [`corpus`]: synthetic sources with exactly known entropy.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod block;
+pub mod coder;
+pub mod corpus;
+mod error;
+pub mod format;
+pub mod model;
+mod options;
+mod read;
+pub mod report;
+mod write;
+
+pub use error::{Error, Result};
+pub use options::{
+    DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
+};
+pub use read::{Decoder, StreamInfo};
+pub use report::Report;
+pub use write::{Encoder, Stats};
+
+/// Compress `data` with the built-in model and level in `options`.
+///
+/// # Errors
+/// [`Error::InvalidOption`] or [`Error::UnknownModelName`] for bad options.
+pub fn compress(data: &[u8], options: &Options) -> Result<Vec<u8>> {
+    compress_with(data, options, options.build_model()?.as_ref())
+}
+
+/// Compress `data` with any [`model::Model`].
+///
+/// # Errors
+/// Invalid options, or an error of the model.
+pub fn compress_with(data: &[u8], options: &Options, model: &dyn model::Model) -> Result<Vec<u8>> {
+    compress_stats(data, options, model).map(|(v, _)| v)
+}
+
+fn compress_stats(
+    data: &[u8],
+    options: &Options,
+    model: &dyn model::Model,
+) -> Result<(Vec<u8>, Stats)> {
+    let options = options.clone().content_size(Some(data.len() as u64));
+    let mut out = Vec::new();
+    let mut core = write::Core::start(&mut out, &options, model)?;
+    core.write_all(&mut out, model, data)?;
+    let stats = core.finish(&mut out, model)?;
+    Ok((out, stats))
+}
+
+/// Decompress a kraft stream (or several concatenated) held in memory.
+///
+/// # Errors
+/// Any damage to the stream: [`Error::BadMagic`], [`Error::Truncated`],
+/// [`Error::Checksum`], [`Error::Corrupt`], …
+pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
+    decompress_with(data, &Registry::builtin())
+}
+
+/// Decompress with the models in `registry` (for streams written by your own models).
+///
+/// # Errors
+/// As [`decompress`], and [`Error::UnknownModel`] for ids not in `registry`.
+pub fn decompress_with(data: &[u8], registry: &Registry) -> Result<Vec<u8>> {
+    let mut dec = Decoder::with_registry(data, registry.clone());
+    let mut out = Vec::new();
+    dec.read_all(&mut out)?;
+    Ok(out)
+}
+
+/// Compress `data` in memory and report achieved bits against the entropy bounds;
+/// nothing is written anywhere.
+///
+/// # Errors
+/// As [`compress`].
+pub fn report(data: &[u8], options: &Options) -> Result<Report> {
+    let model = options.build_model()?;
+    report_with(data, options, model.as_ref())
+}
+
+/// [`report`] for any model.
+///
+/// # Errors
+/// As [`compress_with`].
+pub fn report_with(data: &[u8], options: &Options, model: &dyn model::Model) -> Result<Report> {
+    let (_, stats) = compress_stats(data, options, model)?;
+    let h = report::empirical_entropies(data);
+    Ok(Report::new(model.name(), options.get_level(), h, &stats))
+}

@@ -1,0 +1,192 @@
+//! Compression options and the model registry.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::format::MAX_BLOCK_SIZE;
+use crate::model::{Iid, Model, ids};
+
+/// The level used when none is given.
+pub const DEFAULT_LEVEL: u8 = 6;
+/// The model used when none is given.
+pub const DEFAULT_MODEL: &str = "iid";
+/// Block size when none is given and the model states none: 4 MiB.
+pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+
+/// How to compress: model, level, block size.
+///
+/// ```
+/// let opts = kraft::Options::new().model("iid").level(9).block_size(1 << 20);
+/// assert_eq!(opts.get_level(), 9);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    model: String,
+    level: u8,
+    block_size: Option<usize>,
+    content_size: Option<u64>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            model: DEFAULT_MODEL.to_string(),
+            level: DEFAULT_LEVEL,
+            block_size: None,
+            content_size: None,
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: model `iid`, level 6, block size chosen by the level.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Select a built-in model by name (see [`crate::model::BUILTIN`]).
+    pub fn model(mut self, name: &str) -> Self {
+        self.model = name.to_string();
+        self
+    }
+
+    /// Level 1 (fastest) to 9 (strongest).
+    pub fn level(mut self, level: u8) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Original bytes per independent block (1 byte to 1 GiB).
+    pub fn block_size(mut self, bytes: usize) -> Self {
+        self.block_size = Some(bytes);
+        self
+    }
+
+    /// Declare the total input size up front; it is stored in the header and checked
+    /// when the stream is finished.
+    pub fn content_size(mut self, bytes: Option<u64>) -> Self {
+        self.content_size = bytes;
+        self
+    }
+
+    /// The selected model's name.
+    pub fn get_model(&self) -> &str {
+        &self.model
+    }
+
+    /// The selected level.
+    pub fn get_level(&self) -> u8 {
+        self.level
+    }
+
+    /// The declared content size.
+    pub fn get_content_size(&self) -> Option<u64> {
+        self.content_size
+    }
+
+    /// The block size in force (explicit or the default for the level).
+    pub fn get_block_size(&self) -> usize {
+        self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE)
+    }
+
+    /// Check ranges.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] naming the option that is out of range.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=9).contains(&self.level) {
+            return Err(Error::InvalidOption(format!(
+                "level {} (must be 1 to 9)",
+                self.level
+            )));
+        }
+        let bs = self.get_block_size() as u64;
+        if bs == 0 || bs > MAX_BLOCK_SIZE {
+            return Err(Error::InvalidOption(format!(
+                "block size {bs} (must be 1 byte to 1 GiB)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Build the selected built-in model.
+    ///
+    /// # Errors
+    /// [`Error::UnknownModelName`] if no built-in model has that name.
+    pub fn build_model(&self) -> Result<Box<dyn Model>> {
+        match self.model.as_str() {
+            "iid" => Ok(Box::new(Iid)),
+            other => Err(Error::UnknownModelName(other.to_string())),
+        }
+    }
+}
+
+type Ctor = Arc<dyn Fn(&[u8]) -> Result<Box<dyn Model>> + Send + Sync>;
+
+/// Which model to build for each id found in a stream.
+///
+/// [`Registry::builtin`] knows kraft's own models; [`Registry::register`] adds models
+/// from outside the crate.
+#[derive(Clone)]
+pub struct Registry {
+    ctors: HashMap<u8, Ctor>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut ids: Vec<_> = self.ctors.keys().collect();
+        ids.sort();
+        f.debug_struct("Registry").field("ids", &ids).finish()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl Registry {
+    /// kraft's own models.
+    pub fn builtin() -> Self {
+        let mut r = Registry {
+            ctors: HashMap::new(),
+        };
+        r.register(ids::IID, |settings| {
+            if !settings.is_empty() {
+                return Err(Error::corrupt("iid takes no settings"));
+            }
+            Ok(Box::new(Iid))
+        });
+        r
+    }
+
+    /// Add (or replace) the constructor for model `id`; it receives the stream's
+    /// [`Model::settings`].
+    pub fn register<F>(&mut self, id: u8, ctor: F)
+    where
+        F: Fn(&[u8]) -> Result<Box<dyn Model>> + Send + Sync + 'static,
+    {
+        self.ctors.insert(id, Arc::new(ctor));
+    }
+
+    /// Build the model for `id` with `settings`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownModel`] for an id nobody registered; the constructor's error for
+    /// settings it rejects.
+    pub fn build(&self, id: u8, settings: &[u8]) -> Result<Box<dyn Model>> {
+        let ctor = self.ctors.get(&id).ok_or(Error::UnknownModel(id))?;
+        ctor(settings)
+    }
+}
+
+/// Name of a built-in model id, for display.
+pub fn model_name(id: u8) -> String {
+    match id {
+        ids::IID => "iid".to_string(),
+        other => format!("model #{other}"),
+    }
+}

@@ -1,0 +1,262 @@
+//! Streaming decompression: [`Decoder`].
+
+use std::io::{self, Read};
+
+use crate::block;
+use crate::error::{Error, Result};
+use crate::format::{BlockHeader, Header, Trailer};
+use crate::model::Model;
+use crate::options::Registry;
+
+/// What a stream declared and what was checked, per stream read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// The stream header.
+    pub header: Header,
+    /// Blocks decoded.
+    pub blocks: u64,
+    /// Blocks that were stored rather than modeled.
+    pub stored_blocks: u64,
+    /// Compressed bytes of the stream, header to trailer.
+    pub compressed_bytes: u64,
+    /// Original bytes.
+    pub content_size: u64,
+    /// CRC-32 of the original bytes (checked).
+    pub crc: u32,
+}
+
+enum State {
+    /// Before a stream header; `first` is true before the first one.
+    Start {
+        first: bool,
+    },
+    /// Inside a stream.
+    Body(Box<Body>),
+    Done,
+    Failed,
+}
+
+struct Body {
+    header: Header,
+    model: Box<dyn Model>,
+    crc: crc32fast::Hasher,
+    total: u64,
+    blocks: u64,
+    stored: u64,
+    compressed: u64,
+}
+
+/// Decompresses a kraft stream (or several concatenated) read from `R`.
+///
+/// Every block is checked against its CRC before any of its bytes are returned, and the
+/// stream's length and CRC against its trailer before end of file is reported, so a
+/// reader that reaches `Ok(0)` has received exactly the original data. Memory: one block
+/// plus the model's working set.
+///
+/// ```
+/// use std::io::Read;
+/// let packed = kraft::compress(b"streaming", &kraft::Options::default())?;
+/// let mut out = String::new();
+/// kraft::Decoder::new(&packed[..]).read_to_string(&mut out)?;
+/// assert_eq!(out, "streaming");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Decoder<R: Read> {
+    inner: R,
+    registry: Registry,
+    state: State,
+    out: Vec<u8>,
+    pos: usize,
+    data: Vec<u8>,
+    streams: Vec<StreamInfo>,
+}
+
+impl<R: Read> Decoder<R> {
+    /// Decode with kraft's built-in models.
+    pub fn new(inner: R) -> Self {
+        Self::with_registry(inner, Registry::builtin())
+    }
+
+    /// Decode with the models in `registry`.
+    pub fn with_registry(inner: R, registry: Registry) -> Self {
+        Decoder {
+            inner,
+            registry,
+            state: State::Start { first: true },
+            out: Vec::new(),
+            pos: 0,
+            data: Vec::new(),
+            streams: Vec::new(),
+        }
+    }
+
+    /// The streams read to the end so far.
+    pub fn streams(&self) -> &[StreamInfo] {
+        &self.streams
+    }
+
+    /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// Give back the underlying reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// Decode the next block into `self.out`; false at the end of all streams.
+    fn advance(&mut self) -> Result<bool> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Failed) {
+                State::Done => {
+                    self.state = State::Done;
+                    return Ok(false);
+                }
+                State::Failed => {
+                    return Err(Error::Io(io::Error::other(
+                        "decoder failed earlier; no more data",
+                    )));
+                }
+                State::Start { first } => match Header::read_from(&mut self.inner)? {
+                    None if first => return Err(Error::Truncated("input is empty")),
+                    None => {
+                        self.state = State::Done;
+                        return Ok(false);
+                    }
+                    Some(header) => {
+                        let model = self.registry.build(header.model, &header.settings)?;
+                        let compressed = header.len() as u64;
+                        self.state = State::Body(Box::new(Body {
+                            header,
+                            model,
+                            crc: crc32fast::Hasher::new(),
+                            total: 0,
+                            blocks: 0,
+                            stored: 0,
+                            compressed,
+                        }));
+                    }
+                },
+                State::Body(mut body) => {
+                    let frame = BlockHeader::read_from(&mut self.inner, body.header.block_size)
+                        .map_err(|e| e.in_block(body.blocks))?;
+                    match frame {
+                        Some(frame) => {
+                            self.read_block(&mut body, &frame)?;
+                            self.state = State::Body(body);
+                            return Ok(true);
+                        }
+                        None => {
+                            let info = finish_stream(&mut self.inner, *body)?;
+                            self.streams.push(info);
+                            self.state = State::Start { first: false };
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn read_block(&mut self, body: &mut Body, frame: &BlockHeader) -> Result<()> {
+        let index = body.blocks;
+        self.data.clear();
+        // Grows only as data actually arrives: a frame cannot make us allocate more than
+        // the input backs up.
+        (&mut self.inner)
+            .take(frame.data_len)
+            .read_to_end(&mut self.data)?;
+        if self.data.len() as u64 != frame.data_len {
+            return Err(Error::Corrupt {
+                block: Some(index),
+                what: "stream ends inside a block".into(),
+            });
+        }
+        self.out.clear();
+        self.pos = 0;
+        block::decode(body.model.as_ref(), frame, &self.data, index, &mut self.out)?;
+        body.crc.update(&self.out);
+        body.total += frame.raw_len;
+        body.blocks += 1;
+        body.stored += u64::from(frame.kind == crate::format::BLOCK_STORED);
+        let mut f = Vec::with_capacity(24);
+        frame.write(&mut f);
+        body.compressed += f.len() as u64 + frame.data_len;
+        if let Some(n) = body.header.content_size {
+            if body.total > n {
+                return Err(Error::Content(format!(
+                    "more data than the {n} bytes the header declares"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {
+    let trailer = Trailer::read_from(r)?;
+    let crc = body.crc.finalize();
+    if trailer.content_size != body.total {
+        return Err(Error::Content(format!(
+            "trailer says {} bytes, blocks hold {}",
+            trailer.content_size, body.total
+        )));
+    }
+    if let Some(n) = body.header.content_size {
+        if n != body.total {
+            return Err(Error::Content(format!(
+                "header says {n} bytes, blocks hold {}",
+                body.total
+            )));
+        }
+    }
+    if trailer.crc != crc {
+        return Err(Error::Content(format!(
+            "content checksum {:#010x}, computed {crc:#010x}",
+            trailer.crc
+        )));
+    }
+    let mut t = Vec::new();
+    trailer.write_with_end(&mut t);
+    Ok(StreamInfo {
+        header: body.header,
+        blocks: body.blocks,
+        stored_blocks: body.stored,
+        compressed_bytes: body.compressed + t.len() as u64,
+        content_size: body.total,
+        crc,
+    })
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        while self.pos == self.out.len() {
+            if !self.advance()? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl<R: Read> Decoder<R> {
+    /// Decode everything that is left into `out`, keeping kraft's typed errors.
+    ///
+    /// # Errors
+    /// Any [`Error`] of the stream: damaged data, unknown model, I/O.
+    pub fn read_all(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        out.extend_from_slice(&self.out[self.pos..]);
+        self.pos = self.out.len();
+        while self.advance()? {
+            out.extend_from_slice(&self.out);
+            self.pos = self.out.len();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,291 @@
+//! The entropy report: achieved bits against the bounds.
+//!
+//! For a block of N bytes the report gives the empirical order-k entropies H0..H4
+//! (plug-in estimates: the code length, per byte, of the best *semi-static* order-k
+//! model of this very data, not counting the cost of describing that model, so an
+//! adaptive model can beat them on real data and no model that pays for its parameters
+//! reaches them on small data), the model's ideal code length Σ −log2 q(x_n | …)
+//! (its cross-entropy with the data), and what was actually written, split into
+//! container, parameters and payload.
+
+use serde::Serialize;
+
+use crate::write::Stats;
+
+/// Highest context order of the empirical entropies in a report.
+pub const MAX_ORDER: usize = 4;
+
+/// Empirical conditional entropies H(X_n | X_{n-k}..X_{n-1}) of `data`, k = 0..=4, in bits
+/// per byte. The first k bytes are conditioned on the shorter context they have.
+pub fn empirical_entropies(data: &[u8]) -> [f64; MAX_ORDER + 1] {
+    let mut h = [0.0; MAX_ORDER + 1];
+    if data.is_empty() {
+        return h;
+    }
+    let n = data.len() as f64;
+    // Order 0 and 1 with direct tables.
+    let mut c0 = [0u64; 256];
+    for &b in data {
+        c0[usize::from(b)] += 1;
+    }
+    h[0] = (n * n.log2() - c0.iter().map(|&c| xlogx(c)).sum::<f64>()) / n;
+    let mut c1 = vec![0u64; 256 * 257];
+    let mut prev = 256usize; // "no context yet"
+    for &b in data {
+        c1[prev * 256 + usize::from(b)] += 1;
+        prev = usize::from(b);
+    }
+    h[1] = conditional(&c1, 256) / n;
+    // Orders 2..4: sort (context, symbol) keys, count runs.
+    let mut keys: Vec<u64> = Vec::with_capacity(data.len());
+    for (k, hk) in h.iter_mut().enumerate().skip(2) {
+        keys.clear();
+        let mut ctx: u64 = 0;
+        for (i, &b) in data.iter().enumerate() {
+            // Context: the last k bytes, plus how many exist (so short ones are distinct).
+            let avail = i.min(k) as u64;
+            let mask = if k == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * k)) - 1
+            };
+            keys.push((avail << 40) | ((ctx & mask) << 8) | u64::from(b));
+            ctx = (ctx << 8) | u64::from(b);
+        }
+        keys.sort_unstable();
+        let mut bits = 0.0;
+        let mut i = 0;
+        while i < keys.len() {
+            let ctx_key = keys[i] >> 8;
+            let mut j = i;
+            let mut inner = 0.0;
+            while j < keys.len() && keys[j] >> 8 == ctx_key {
+                let sym = keys[j];
+                let start = j;
+                while j < keys.len() && keys[j] == sym {
+                    j += 1;
+                }
+                inner += xlogx((j - start) as u64);
+            }
+            bits += xlogx((j - i) as u64) - inner;
+            i = j;
+        }
+        *hk = bits / n;
+    }
+    h
+}
+
+/// Σ_ctx [n_ctx log n_ctx − Σ_x n_ctx,x log n_ctx,x] for a dense table of rows of `width`.
+fn conditional(counts: &[u64], width: usize) -> f64 {
+    counts
+        .chunks(width)
+        .map(|row| {
+            let total: u64 = row.iter().sum();
+            xlogx(total) - row.iter().map(|&c| xlogx(c)).sum::<f64>()
+        })
+        .sum()
+}
+
+fn xlogx(c: u64) -> f64 {
+    if c == 0 {
+        0.0
+    } else {
+        let c = c as f64;
+        c * c.log2()
+    }
+}
+
+/// Achieved bits against the entropy bounds for one input.
+///
+/// Serialized as the `--json` output of `kraft report`; every field is documented in
+/// `docs/REPORT.md`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Model name.
+    pub model: String,
+    /// Level.
+    pub level: u8,
+    /// Original bytes, N.
+    pub bytes: u64,
+    /// Empirical order-0..4 entropies, bits per byte (`h[k]`).
+    pub empirical_entropy_bpb: [f64; MAX_ORDER + 1],
+    /// The model's ideal code length Σ −log2 q(x_n | …), bits.
+    pub model_ideal_bits: f64,
+    /// Everything written, bits (= header_bits + payload_bits).
+    pub achieved_bits: u64,
+    /// Container and model parameters, bits.
+    pub header_bits: u64,
+    /// Container framing only (stream header, block frames, trailer), bits.
+    pub container_bits: u64,
+    /// Model parameters (e.g. the i.i.d. table), bits.
+    pub params_bits: u64,
+    /// Entropy-coded payload, bits.
+    pub payload_bits: u64,
+    /// payload_bits − model_ideal_bits: what the entropy coder lost.
+    pub coder_overhead_bits: f64,
+    /// coder_overhead_bits as a percentage of model_ideal_bits.
+    pub coder_overhead_percent: f64,
+    /// H0·N, bits: the bound for a semi-static order-0 model.
+    pub h0_bound_bits: f64,
+    /// achieved_bits − H0·N.
+    pub gap_to_h0_bits: f64,
+    /// achieved_bits / N.
+    pub bits_per_byte: f64,
+    /// Blocks written.
+    pub blocks: u64,
+    /// Blocks stored uncoded because the model would have expanded them.
+    pub stored_blocks: u64,
+    /// Exact entropy of the source in bits, when known (generated corpora).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_entropy_bits: Option<f64>,
+}
+
+impl Report {
+    /// Assemble a report from the data's entropies and what an encoder wrote.
+    pub fn new(model: &str, level: u8, entropies: [f64; MAX_ORDER + 1], stats: &Stats) -> Report {
+        let n = stats.raw_bytes;
+        let container_bits = 8 * stats.container_bytes;
+        let params_bits = 8 * stats.params_bytes;
+        let payload_bits = 8 * stats.payload_bytes;
+        let header_bits = container_bits + params_bits;
+        let achieved_bits = header_bits + payload_bits;
+        let overhead = payload_bits as f64 - stats.ideal_bits;
+        let h0_bound_bits = entropies[0] * n as f64;
+        Report {
+            model: model.to_string(),
+            level,
+            bytes: n,
+            empirical_entropy_bpb: entropies,
+            model_ideal_bits: stats.ideal_bits,
+            achieved_bits,
+            header_bits,
+            container_bits,
+            params_bits,
+            payload_bits,
+            coder_overhead_bits: overhead,
+            coder_overhead_percent: if stats.ideal_bits > 0.0 {
+                100.0 * overhead / stats.ideal_bits
+            } else {
+                0.0
+            },
+            h0_bound_bits,
+            gap_to_h0_bits: achieved_bits as f64 - h0_bound_bits,
+            bits_per_byte: if n > 0 {
+                achieved_bits as f64 / n as f64
+            } else {
+                0.0
+            },
+            blocks: stats.blocks,
+            stored_blocks: stats.stored_blocks,
+            source_entropy_bits: None,
+        }
+    }
+
+    /// The report as aligned text for a terminal.
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let n = self.bytes.max(1) as f64;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "model               {} (level {})",
+            self.model, self.level
+        );
+        let _ = writeln!(s, "bytes               {}", self.bytes);
+        let _ = writeln!(
+            s,
+            "empirical entropy   bits/byte, bound for a semi-static order-k model (model cost not counted)"
+        );
+        for (k, h) in self.empirical_entropy_bpb.iter().enumerate() {
+            let _ = writeln!(s, "  H{k}                {h:>10.4}  = {:>14.0} bits", h * n);
+        }
+        if let Some(e) = self.source_entropy_bits {
+            let _ = writeln!(
+                s,
+                "source entropy      {:>10.4}  = {e:>14.0} bits (exact, generator)",
+                e / n
+            );
+        }
+        let _ = writeln!(
+            s,
+            "model ideal         {:>10.4}  = {:>14.0} bits (cross-entropy, Σ −log2 q)",
+            self.model_ideal_bits / n,
+            self.model_ideal_bits
+        );
+        let _ = writeln!(
+            s,
+            "achieved            {:>10.4}  = {:>14} bits ({} bytes)",
+            self.bits_per_byte,
+            self.achieved_bits,
+            self.achieved_bits / 8
+        );
+        let _ = writeln!(
+            s,
+            "  header            {:>14} bits (container {}, parameters {})",
+            self.header_bits, self.container_bits, self.params_bits
+        );
+        let _ = writeln!(s, "  payload           {:>14} bits", self.payload_bits);
+        let _ = writeln!(
+            s,
+            "coder overhead      {:>14.1} bits ({:.4}% of ideal)",
+            self.coder_overhead_bits, self.coder_overhead_percent
+        );
+        let _ = writeln!(
+            s,
+            "gap to H0·N         {:>14.1} bits ({:+.4} bits/byte)",
+            self.gap_to_h0_bits,
+            self.gap_to_h0_bits / n
+        );
+        let _ = writeln!(
+            s,
+            "blocks              {} ({} stored)",
+            self.blocks, self.stored_blocks
+        );
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Naive reference: count (context string, symbol) pairs in a map.
+    fn naive(data: &[u8], k: usize) -> f64 {
+        use std::collections::HashMap;
+        let mut pair: HashMap<(Vec<u8>, u8), u64> = HashMap::new();
+        let mut ctx: HashMap<Vec<u8>, u64> = HashMap::new();
+        for i in 0..data.len() {
+            let c = data[i.saturating_sub(k)..i].to_vec();
+            *pair.entry((c.clone(), data[i])).or_default() += 1;
+            *ctx.entry(c).or_default() += 1;
+        }
+        let n = data.len() as f64;
+        let mut bits = 0.0;
+        for ((c, _), &m) in &pair {
+            bits += m as f64 * (ctx[c] as f64 / m as f64).log2();
+        }
+        bits / n
+    }
+
+    #[test]
+    fn matches_naive_reference() {
+        let mut x: u32 = 12345;
+        let data: Vec<u8> = (0..5000)
+            .map(|_| {
+                x = x.wrapping_mul(1103515245).wrapping_add(12345);
+                b"aabbbcd \n"[(x >> 16) as usize % 9]
+            })
+            .collect();
+        let h = empirical_entropies(&data);
+        for (k, hk) in h.iter().enumerate() {
+            assert!((hk - naive(&data, k)).abs() < 1e-9, "order {k}");
+        }
+        assert!(h.windows(2).all(|w| w[1] <= w[0] + 1e-12));
+    }
+
+    #[test]
+    fn constant_and_empty() {
+        assert_eq!(empirical_entropies(b""), [0.0; 5]);
+        assert_eq!(empirical_entropies(&[7u8; 100]), [0.0; 5]);
+    }
+}

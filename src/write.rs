@@ -1,0 +1,255 @@
+//! Streaming compression: [`Encoder`].
+
+use std::io::{self, Write};
+
+use crate::block;
+use crate::error::{Error, Result};
+use crate::format::{BLOCK_STORED, Header, Trailer};
+use crate::model::Model;
+use crate::options::Options;
+
+/// What an encoder wrote, split the way the entropy report needs it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// Original bytes.
+    pub raw_bytes: u64,
+    /// Container bytes: stream header, block frames, end marker and trailer.
+    pub container_bytes: u64,
+    /// Model parameter bytes stored in block data (with their length prefixes).
+    pub params_bytes: u64,
+    /// Entropy-coded payload bytes (and the original bytes of stored blocks).
+    pub payload_bytes: u64,
+    /// The model's ideal code length Σ −log2 q(x_n | …) over all bytes, in bits.
+    pub ideal_bits: f64,
+    /// Number of blocks.
+    pub blocks: u64,
+    /// Blocks kept as stored because the model would have expanded them.
+    pub stored_blocks: u64,
+}
+
+impl Stats {
+    /// Total compressed bytes.
+    pub fn compressed_bytes(&self) -> u64 {
+        self.container_bytes + self.params_bytes + self.payload_bytes
+    }
+}
+
+/// The state of a stream being written, independent of who owns the model and writer.
+pub(crate) struct Core {
+    block_size: usize,
+    content_size: Option<u64>,
+    pending: Vec<u8>,
+    crc: crc32fast::Hasher,
+    stats: Stats,
+    poisoned: bool,
+}
+
+impl Core {
+    /// Validate options and write the stream header.
+    pub(crate) fn start<W: Write>(w: &mut W, options: &Options, model: &dyn Model) -> Result<Core> {
+        options.validate()?;
+        let header = Header {
+            model: model.id(),
+            level: options.get_level(),
+            block_size: options.get_block_size() as u64,
+            settings: model.settings(),
+            content_size: options.get_content_size(),
+        };
+        let bytes = header.to_bytes();
+        w.write_all(&bytes)?;
+        let block_size = options.get_block_size();
+        Ok(Core {
+            block_size,
+            content_size: options.get_content_size(),
+            pending: Vec::with_capacity(block_size.min(1 << 20)),
+            crc: crc32fast::Hasher::new(),
+            stats: Stats {
+                container_bytes: bytes.len() as u64,
+                ..Stats::default()
+            },
+            poisoned: false,
+        })
+    }
+
+    /// Buffer as much of `buf` as fits the current block; code the block when full.
+    pub(crate) fn write<W: Write>(
+        &mut self,
+        w: &mut W,
+        model: &dyn Model,
+        buf: &[u8],
+    ) -> Result<usize> {
+        if self.poisoned {
+            return Err(poisoned());
+        }
+        let room = self.block_size - self.pending.len();
+        let n = room.min(buf.len());
+        self.pending.extend_from_slice(&buf[..n]);
+        if self.pending.len() == self.block_size {
+            self.flush_block(w, model)?;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn write_all<W: Write>(
+        &mut self,
+        w: &mut W,
+        model: &dyn Model,
+        mut buf: &[u8],
+    ) -> Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(w, model, buf)?;
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Code the last block and write the end marker and trailer.
+    pub(crate) fn finish<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<Stats> {
+        if self.poisoned {
+            return Err(poisoned());
+        }
+        self.flush_block(w, model)?;
+        if let Some(n) = self.content_size {
+            if n != self.stats.raw_bytes {
+                self.poisoned = true;
+                return Err(Error::InvalidOption(format!(
+                    "declared content size {n} but {} bytes were written",
+                    self.stats.raw_bytes
+                )));
+            }
+        }
+        let trailer = Trailer {
+            content_size: self.stats.raw_bytes,
+            crc: self.crc.clone().finalize(),
+        };
+        let mut buf = Vec::with_capacity(16);
+        trailer.write_with_end(&mut buf);
+        w.write_all(&buf)?;
+        w.flush()?;
+        self.stats.container_bytes += buf.len() as u64;
+        self.poisoned = true; // nothing may follow the trailer
+        Ok(self.stats.clone())
+    }
+
+    fn flush_block<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let result = self.code_pending(w, model);
+        if result.is_err() {
+            self.poisoned = true;
+        }
+        result
+    }
+
+    fn code_pending<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
+        let block = block::encode(model, &self.pending)?;
+        let mut frame = Vec::with_capacity(24);
+        block.frame.write(&mut frame);
+        w.write_all(&frame)?;
+        w.write_all(&block.data)?;
+        self.crc.update(&self.pending);
+        let s = &mut self.stats;
+        s.raw_bytes += self.pending.len() as u64;
+        s.container_bytes += frame.len() as u64;
+        s.params_bytes += block.params_bytes as u64;
+        s.payload_bytes += (block.data.len() - block.params_bytes) as u64;
+        s.ideal_bits += block.ideal_bits;
+        s.blocks += 1;
+        s.stored_blocks += u64::from(block.frame.kind == BLOCK_STORED);
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+fn poisoned() -> Error {
+    Error::Io(io::Error::other(
+        "encoder failed earlier or was finished; the stream is closed",
+    ))
+}
+
+/// Compresses everything written to it into `W`.
+///
+/// Data is cut into independent blocks of [`Options::get_block_size`] bytes; memory is
+/// one block plus the model's working set. Call [`Encoder::finish`] at the end: it codes
+/// the last block and writes the trailer. An encoder dropped without `finish` leaves a
+/// stream that decoders reject as truncated; it never ends silently short.
+///
+/// ```
+/// use std::io::Write;
+/// let mut enc = kraft::Encoder::new(Vec::new(), &kraft::Options::default())?;
+/// enc.write_all(b"hello hello hello")?;
+/// let packed = enc.finish()?;
+/// assert_eq!(kraft::decompress(&packed)?, b"hello hello hello");
+/// # Ok::<(), kraft::Error>(())
+/// ```
+pub struct Encoder<W: Write> {
+    inner: W,
+    model: Box<dyn Model>,
+    core: Core,
+}
+
+impl<W: Write> Encoder<W> {
+    /// Start a stream with the built-in model chosen by `options`.
+    ///
+    /// # Errors
+    /// Invalid options, an unknown model name, or an error writing the header.
+    pub fn new(inner: W, options: &Options) -> Result<Self> {
+        let model = options.build_model()?;
+        Self::with_model(inner, options, model)
+    }
+
+    /// Start a stream with any [`Model`] (the model name in `options` is not used; the
+    /// level and block size are).
+    ///
+    /// # Errors
+    /// Invalid options or an error writing the header.
+    pub fn with_model(mut inner: W, options: &Options, model: Box<dyn Model>) -> Result<Self> {
+        let core = Core::start(&mut inner, options, model.as_ref())?;
+        Ok(Encoder { inner, model, core })
+    }
+
+    /// What has been written so far.
+    pub fn stats(&self) -> &Stats {
+        &self.core.stats
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The underlying writer, mutably (writing to it corrupts the stream).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// Code the last block, write the trailer, flush, and return the writer.
+    ///
+    /// # Errors
+    /// An I/O error, or a declared content size that differs from what was written.
+    pub fn finish(self) -> Result<W> {
+        self.finish_with_stats().map(|(w, _)| w)
+    }
+
+    /// Like [`Encoder::finish`], also returning the final [`Stats`].
+    ///
+    /// # Errors
+    /// As [`Encoder::finish`].
+    pub fn finish_with_stats(mut self) -> Result<(W, Stats)> {
+        let stats = self.core.finish(&mut self.inner, self.model.as_ref())?;
+        Ok((self.inner, stats))
+    }
+}
+
+impl<W: Write> Write for Encoder<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(self.core.write(&mut self.inner, self.model.as_ref(), buf)?)
+    }
+
+    /// Flushes the underlying writer; a partly filled block stays buffered so that
+    /// block boundaries do not depend on how the input was written.
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
