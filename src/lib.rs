@@ -16,7 +16,7 @@
 //! ## One-shot and streaming
 //!
 //! ```
-//! let data = b"to be or not to be, that is the question".repeat(100);
+//! let data = b"to be or not to be, that is the question".repeat(3000);
 //! let packed = kraft::compress(&data, &kraft::Options::new().model("iid"))?;
 //! assert_eq!(kraft::decompress(&packed)?, data);
 //!
@@ -53,7 +53,7 @@ pub use error::{Error, Result};
 pub use options::{
     DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
 };
-pub use read::{Decoder, StreamInfo};
+pub use read::{Decoder, StreamInfo, inspect};
 pub use report::Report;
 pub use write::{Encoder, Stats};
 

@@ -126,7 +126,7 @@ impl<R: Read> Decoder<R> {
                     }
                     Some(header) => {
                         let model = self.registry.build(header.model, &header.settings)?;
-                        let compressed = header.len() as u64;
+                        let compressed = header.encoded_len() as u64;
                         self.state = State::Body(Box::new(Body {
                             header,
                             model,
@@ -179,9 +179,7 @@ impl<R: Read> Decoder<R> {
         body.total += frame.raw_len;
         body.blocks += 1;
         body.stored += u64::from(frame.kind == crate::format::BLOCK_STORED);
-        let mut f = Vec::with_capacity(24);
-        frame.write(&mut f);
-        body.compressed += f.len() as u64 + frame.data_len;
+        body.compressed += frame.encoded_len() as u64 + frame.data_len;
         if let Some(n) = body.header.content_size {
             if body.total > n {
                 return Err(Error::Content(format!(
@@ -259,4 +257,55 @@ impl<R: Read> Decoder<R> {
         }
         Ok(())
     }
+}
+
+/// Walk the frames of every stream in `r` without decoding any block: what `kraft info`
+/// shows. Sizes and structure are checked; block contents and checksums are not (use
+/// [`Decoder`] for that).
+///
+/// # Errors
+/// A damaged or truncated container.
+pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
+    let mut out = Vec::new();
+    while let Some(header) = Header::read_from(&mut r)? {
+        let mut info = StreamInfo {
+            compressed_bytes: header.encoded_len() as u64,
+            header,
+            blocks: 0,
+            stored_blocks: 0,
+            content_size: 0,
+            crc: 0,
+        };
+        while let Some(frame) = BlockHeader::read_from(&mut r, info.header.block_size)
+            .map_err(|e| e.in_block(info.blocks))?
+        {
+            let skipped = io::copy(&mut (&mut r).take(frame.data_len), &mut io::sink())?;
+            if skipped != frame.data_len {
+                return Err(Error::Corrupt {
+                    block: Some(info.blocks),
+                    what: "stream ends inside a block".into(),
+                });
+            }
+            info.compressed_bytes += frame.encoded_len() as u64 + frame.data_len;
+            info.content_size += frame.raw_len;
+            info.blocks += 1;
+            info.stored_blocks += u64::from(frame.kind == crate::format::BLOCK_STORED);
+        }
+        let trailer = Trailer::read_from(&mut r)?;
+        if trailer.content_size != info.content_size {
+            return Err(Error::Content(format!(
+                "trailer says {} bytes, blocks hold {}",
+                trailer.content_size, info.content_size
+            )));
+        }
+        let mut t = Vec::new();
+        trailer.write_with_end(&mut t);
+        info.compressed_bytes += t.len() as u64;
+        info.crc = trailer.crc;
+        out.push(info);
+    }
+    if out.is_empty() {
+        return Err(Error::Truncated("input is empty"));
+    }
+    Ok(out)
 }

@@ -136,7 +136,7 @@ impl Header {
     }
 
     /// Serialized size in bytes.
-    pub fn len(&self) -> usize {
+    pub fn encoded_len(&self) -> usize {
         self.to_bytes().len()
     }
 }
@@ -164,7 +164,7 @@ impl BlockHeader {
     }
 
     /// Serialized size in bytes.
-    pub fn len(&self) -> usize {
+    pub fn encoded_len(&self) -> usize {
         let mut v = Vec::with_capacity(24);
         self.write(&mut v);
         v.len()

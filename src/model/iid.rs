@@ -56,7 +56,9 @@ fn predictor(freq: [u32; 256]) -> Result<Predictor> {
     match present.len() {
         0 => Ok(Predictor::Constant(0)),
         1 => Ok(Predictor::Constant(present[0] as u8)),
-        _ => Ok(Predictor::Static(Categorical::from_frequencies(freq)?)),
+        _ => Ok(Predictor::Static(Box::new(Categorical::from_frequencies(
+            freq,
+        )?))),
     }
 }
 

@@ -112,7 +112,7 @@ pub enum Predictor {
     Constant(u8),
     /// One fixed distribution for every byte (semi-static, order 0). Coded with an ANS
     /// stack and decoded by table lookup: the fastest path.
-    Static(Categorical),
+    Static(Box<Categorical>),
     /// A distribution over the next byte given all earlier bytes of the block,
     /// p(x_n | x_<n); told each byte after it is coded. Range coded.
     Bytes(Box<dyn ByteModel>),

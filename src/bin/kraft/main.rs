@@ -1,1 +1,617 @@
-fn main() {}
+//! `kraft`: the command-line front end (gzip/zstd conventions).
+
+mod bench;
+mod files;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use files::{Input, Output};
+
+/// Lossless compression with learned entropy models, reported against the Shannon bound.
+#[derive(Parser, Debug)]
+#[command(name = "kraft", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Compress FILEs to FILE.kft (no FILE or `-`: stdin to stdout).
+    #[command(visible_alias = "c")]
+    Compress(CompressArgs),
+    /// Restore FILE from FILE.kft (no FILE or `-`: stdin to stdout).
+    #[command(visible_alias = "d")]
+    Decompress(DecompressArgs),
+    /// Check that .kft files decode exactly (checksums included); writes nothing.
+    #[command(visible_alias = "t")]
+    Test(TestArgs),
+    /// Show model, sizes, ratio, bits per byte and checksum of .kft files.
+    Info(InfoArgs),
+    /// Entropy report of FILE under a model: achieved bits against the bounds; writes nothing.
+    Report(ReportArgs),
+    /// Compress, decompress and verify files (default: the generated corpora), with achieved bits against entropy.
+    Bench(bench::BenchArgs),
+    /// Synthetic corpora with exactly known entropy.
+    Corpus {
+        #[command(subcommand)]
+        action: CorpusCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CorpusCommand {
+    /// Write the generated corpora and their MANIFEST.tsv into DIR.
+    Gen {
+        /// Directory to write into (created if missing).
+        dir: PathBuf,
+        /// Seed of the generators.
+        #[arg(long, default_value_t = kraft::corpus::DEFAULT_SEED)]
+        seed: u64,
+        /// Approximate bytes per file.
+        #[arg(long, default_value_t = kraft::corpus::DEFAULT_SIZE, value_parser = parse_size)]
+        size: usize,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct Common {
+    /// Write to standard output; keep input files.
+    #[arg(short = 'c', long = "stdout")]
+    stdout: bool,
+    /// Write to PATH (one input only).
+    #[arg(short, long, value_name = "PATH", conflicts_with = "stdout")]
+    output: Option<PathBuf>,
+    /// Overwrite existing output files.
+    #[arg(short, long)]
+    force: bool,
+    /// Remove each input file once its output is complete and synced.
+    #[arg(long)]
+    rm: bool,
+    /// Keep input files (the default; accepted for gzip compatibility).
+    #[arg(short, long, conflicts_with = "rm")]
+    keep: bool,
+    /// Print nothing but errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print a summary per file (and, when compressing, the entropy report).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Args, Debug)]
+struct ModelArgs {
+    /// Model: iid.
+    #[arg(short, long, default_value = kraft::DEFAULT_MODEL)]
+    model: String,
+    /// Level, 1 (fastest) to 9 (strongest).
+    #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
+    level: u8,
+    /// Original bytes per independent block (e.g. 1M, 64K; at most 1G).
+    #[arg(long, value_parser = parse_size)]
+    block_size: Option<usize>,
+}
+
+impl ModelArgs {
+    fn options(&self) -> kraft::Options {
+        let o = kraft::Options::new().model(&self.model).level(self.level);
+        match self.block_size {
+            Some(b) => o.block_size(b),
+            None => o,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct CompressArgs {
+    /// Files to compress.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+#[derive(Args, Debug)]
+struct DecompressArgs {
+    /// Files to decompress.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    /// Files to check (`-`: stdin).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct InfoArgs {
+    /// Files to describe.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// File to analyse (`-`: stdin).
+    file: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Machine-readable output (fields documented in docs/REPORT.md).
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compress(a) => compress_all(&a),
+        Command::Decompress(a) => decompress_all(&a),
+        Command::Test(a) => test_all(&a),
+        Command::Info(a) => info_all(&a),
+        Command::Report(a) => report(&a),
+        Command::Bench(a) => bench::run(&a),
+        Command::Corpus {
+            action: CorpusCommand::Gen { dir, seed, size },
+        } => corpus_gen(&dir, seed, size),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failed) => ExitCode::FAILURE,
+    }
+}
+
+/// Something failed; the message has been printed.
+#[derive(Debug)]
+pub(crate) struct Failed;
+
+pub(crate) fn fail(what: impl std::fmt::Display) -> Failed {
+    let text = what.to_string();
+    // A reader that went away (`kraft d -c f.kft | head`) is not worth a message.
+    if !text.contains("Broken pipe") {
+        eprintln!("kraft: {text}");
+    }
+    Failed
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let mult = match s[i..]
+                .to_ascii_uppercase()
+                .trim_end_matches("IB")
+                .trim_end_matches('B')
+            {
+                "" => 1,
+                "K" => 1 << 10,
+                "M" => 1 << 20,
+                "G" => 1 << 30,
+                other => return Err(format!("unknown size suffix '{other}'")),
+            };
+            (&s[..i], mult)
+        }
+        None => (s, 1),
+    };
+    let n: usize = num
+        .trim()
+        .parse()
+        .map_err(|e| format!("bad size '{s}': {e}"))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size '{s}' too large"))
+}
+
+fn is_stdio(files: &[PathBuf]) -> bool {
+    files.is_empty() || (files.len() == 1 && files[0].as_os_str() == "-")
+}
+
+/// Run `one` for every file; report each failure and go on, like gzip.
+fn for_each_file(
+    files: &[PathBuf],
+    common: &Common,
+    mut one: impl FnMut(&Path) -> Result<(), Failed>,
+) -> Result<(), Failed> {
+    if common.output.is_some() && files.len() > 1 {
+        return Err(fail("--output takes one input file"));
+    }
+    let mut ok = true;
+    for f in files {
+        if f.as_os_str() == "-" {
+            fail("'-' (stdin) cannot be mixed with file names");
+            ok = false;
+            continue;
+        }
+        ok &= one(f).is_ok();
+    }
+    if ok { Ok(()) } else { Err(Failed) }
+}
+
+/// `-o -` means standard output, as `-c`.
+fn normalize(common: &Common) -> Common {
+    let mut c = common.clone();
+    if c.output.as_deref().is_some_and(|p| p.as_os_str() == "-") {
+        c.output = None;
+        c.stdout = true;
+    }
+    c
+}
+
+fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
+    let common = normalize(&a.common);
+    let a = &CompressArgs {
+        files: a.files.clone(),
+        common,
+        model: ModelArgs {
+            model: a.model.model.clone(),
+            level: a.model.level,
+            block_size: a.model.block_size,
+        },
+    };
+    let options = a.model.options();
+    options.validate().map_err(fail)?;
+    options.build_model().map_err(fail)?;
+    if is_stdio(&a.files) {
+        let out = match &a.common.output {
+            Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
+            None => {
+                if io::stdout().is_terminal() && !a.common.force {
+                    return Err(fail(
+                        "refusing to write compressed data to a terminal (use -f to force)",
+                    ));
+                }
+                Output::stdout()
+            }
+        };
+        return compress_one(Input::stdin(), out, &options, &a.common, "stdin");
+    }
+    if a.common.stdout && io::stdout().is_terminal() && !a.common.force {
+        return Err(fail(
+            "refusing to write compressed data to a terminal (use -f to force)",
+        ));
+    }
+    for_each_file(&a.files, &a.common, |path| {
+        if path.extension().is_some_and(|e| e == "kft") && !a.common.force {
+            return Err(fail(format!(
+                "{}: already has the .kft suffix -- unchanged (use -f to compress it again)",
+                path.display()
+            )));
+        }
+        let input = Input::file(path).map_err(fail)?;
+        check_rm(&input, &a.common)?;
+        let out = if a.common.stdout {
+            Output::stdout()
+        } else {
+            let target = match &a.common.output {
+                Some(p) => p.clone(),
+                None => with_suffix(path),
+            };
+            Output::file_for(&target, a.common.force, path).map_err(fail)?
+        };
+        compress_one(input, out, &options, &a.common, &path.display().to_string())?;
+        if a.common.rm && !a.common.stdout {
+            std::fs::remove_file(path)
+                .map_err(|e| fail(format!("{}: cannot remove: {e}", path.display())))?;
+        }
+        Ok(())
+    })
+}
+
+/// `--rm` on a file with other hard links would lose nothing but surprise the user:
+/// refuse unless forced, as gzip does.
+fn check_rm(input: &Input, common: &Common) -> Result<(), Failed> {
+    if common.rm && !common.force && input.links() > 1 {
+        let name = input
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        return Err(fail(format!(
+            "{name}: has {} other links -- unchanged (use -f with --rm)",
+            input.links() - 1
+        )));
+    }
+    Ok(())
+}
+
+fn with_suffix(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".kft");
+    PathBuf::from(s)
+}
+
+fn compress_one(
+    mut input: Input,
+    mut out: Output,
+    options: &kraft::Options,
+    common: &Common,
+    name: &str,
+) -> Result<(), Failed> {
+    let options = options.clone().content_size(input.size());
+    let err = |e: &dyn std::fmt::Display| fail(format!("{name}: {e}"));
+    if common.verbose {
+        // The report needs the whole input for its empirical entropies.
+        let mut data = Vec::new();
+        input.read_to_end(&mut data).map_err(|e| err(&e))?;
+        let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| err(&e))?;
+        enc.write_all(&data).map_err(|e| err(&e))?;
+        let (_, stats) = enc.finish_with_stats().map_err(|e| err(&e))?;
+        let shown = out.describe();
+        out.commit(input.metadata()).map_err(|e| err(&e))?;
+        let mut r = kraft::Report::new(
+            options.get_model(),
+            options.get_level(),
+            kraft::report::empirical_entropies(&data),
+            &stats,
+        );
+        r.source_entropy_bits = input
+            .path()
+            .and_then(kraft::corpus::lookup)
+            .map(|m| m.entropy_bits);
+        eprintln!(
+            "{name}: {} => {} bytes ({:.3} bits/byte, {})",
+            stats.raw_bytes,
+            stats.compressed_bytes(),
+            r.bits_per_byte,
+            shown
+        );
+        eprint!("{}", r.to_text());
+        return Ok(());
+    }
+    let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| err(&e))?;
+    copy(&mut input, &mut enc).map_err(|e| err(&e))?;
+    enc.finish().map_err(|e| err(&e))?;
+    out.commit(input.metadata()).map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Copy all of `r` into `w` (kraft errors travel inside io::Error and come out again).
+fn copy<R: Read + ?Sized, W: Write + ?Sized>(r: &mut R, w: &mut W) -> Result<u64, kraft::Error> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(unwrap_io(e)),
+        };
+        w.write_all(&buf[..n]).map_err(unwrap_io)?;
+        total += n as u64;
+    }
+}
+
+fn unwrap_io(e: io::Error) -> kraft::Error {
+    if e.get_ref().is_some_and(|inner| inner.is::<kraft::Error>()) {
+        let inner = e.into_inner().expect("checked above");
+        *inner.downcast::<kraft::Error>().expect("checked above")
+    } else {
+        kraft::Error::Io(e)
+    }
+}
+
+fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
+    let a = &DecompressArgs {
+        files: a.files.clone(),
+        common: normalize(&a.common),
+    };
+    if is_stdio(&a.files) {
+        if io::stdin().is_terminal() && !a.common.force {
+            return Err(fail(
+                "refusing to read compressed data from a terminal (use -f to force)",
+            ));
+        }
+        let out = match &a.common.output {
+            Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
+            None => Output::stdout(),
+        };
+        return decompress_one(Input::stdin(), out, &a.common, "stdin");
+    }
+    for_each_file(&a.files, &a.common, |path| {
+        let input = Input::file(path).map_err(fail)?;
+        check_rm(&input, &a.common)?;
+        let out = if a.common.stdout {
+            Output::stdout()
+        } else {
+            let target = match &a.common.output {
+                Some(p) => p.clone(),
+                None => match path.to_str().and_then(|s| s.strip_suffix(".kft")) {
+                    Some(stem) if !stem.is_empty() && !stem.ends_with('/') => PathBuf::from(stem),
+                    _ => {
+                        return Err(fail(format!(
+                            "{}: unknown suffix -- ignored (expected .kft; use -o or -c)",
+                            path.display()
+                        )));
+                    }
+                },
+            };
+            Output::file_for(&target, a.common.force, path).map_err(fail)?
+        };
+        decompress_one(input, out, &a.common, &path.display().to_string())?;
+        if a.common.rm && !a.common.stdout {
+            std::fs::remove_file(path)
+                .map_err(|e| fail(format!("{}: cannot remove: {e}", path.display())))?;
+        }
+        Ok(())
+    })
+}
+
+fn decompress_one(
+    input: Input,
+    mut out: Output,
+    common: &Common,
+    name: &str,
+) -> Result<(), Failed> {
+    let err = |e: &dyn std::fmt::Display| fail(format!("{name}: {e}"));
+    let meta = input.metadata();
+    let mut dec = kraft::Decoder::new(input);
+    let n = copy(&mut dec, &mut out.writer()).map_err(|e| err(&e))?;
+    let shown = out.describe();
+    out.commit(meta).map_err(|e| err(&e))?;
+    if common.verbose {
+        let packed: u64 = dec.streams().iter().map(|s| s.compressed_bytes).sum();
+        eprintln!("{name}: {packed} => {n} bytes ({shown})");
+    }
+    Ok(())
+}
+
+fn test_all(a: &TestArgs) -> Result<(), Failed> {
+    let mut ok = true;
+    for path in &a.files {
+        let (input, name) = if path.as_os_str() == "-" {
+            (Input::stdin(), "stdin".to_string())
+        } else {
+            match Input::file(path) {
+                Ok(i) => (i, path.display().to_string()),
+                Err(e) => {
+                    fail(e);
+                    ok = false;
+                    continue;
+                }
+            }
+        };
+        let mut dec = kraft::Decoder::new(input);
+        match copy(&mut dec, &mut io::sink()) {
+            Ok(n) => {
+                if !a.quiet {
+                    println!(
+                        "{name}: OK ({n} bytes, {} block(s))",
+                        dec.streams().iter().map(|s| s.blocks).sum::<u64>()
+                    );
+                }
+            }
+            Err(e) => {
+                ok = false;
+                let _ = fail(format!("{name}: {e}"));
+            }
+        }
+    }
+    if ok { Ok(()) } else { Err(Failed) }
+}
+
+fn info_all(a: &InfoArgs) -> Result<(), Failed> {
+    let mut ok = true;
+    let mut rows = Vec::new();
+    for path in &a.files {
+        let name = path.display().to_string();
+        let streams = Input::file(path)
+            .map_err(|e| e.to_string())
+            .and_then(|i| kraft::inspect(io::BufReader::new(i)).map_err(|e| e.to_string()));
+        let streams = match streams {
+            Ok(s) => s,
+            Err(e) => {
+                ok = false;
+                let _ = fail(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        for s in streams {
+            let h = &s.header;
+            let model = kraft::Registry::builtin().build(h.model, &h.settings).ok();
+            let block = h.block_size.min(s.content_size.max(1));
+            let memory = model
+                .as_ref()
+                .map(|m| m.memory(block as usize) as u64 + 2 * block);
+            let bpb = if s.content_size > 0 {
+                8.0 * s.compressed_bytes as f64 / s.content_size as f64
+            } else {
+                0.0
+            };
+            let ratio = if s.compressed_bytes > 0 {
+                s.content_size as f64 / s.compressed_bytes as f64
+            } else {
+                0.0
+            };
+            rows.push(serde_json::json!({
+                "file": name,
+                "model": kraft::model_name(h.model),
+                "model_id": h.model,
+                "level": h.level,
+                "block_size": h.block_size,
+                "blocks": s.blocks,
+                "stored_blocks": s.stored_blocks,
+                "compressed_bytes": s.compressed_bytes,
+                "original_bytes": s.content_size,
+                "ratio": ratio,
+                "bits_per_byte": bpb,
+                "crc32": format!("{:08x}", s.crc),
+                "decoder_memory_bytes": memory,
+            }));
+            if !a.json {
+                println!("{name}");
+                println!(
+                    "  model            {} (level {})",
+                    kraft::model_name(h.model),
+                    h.level
+                );
+                println!("  original         {} bytes", s.content_size);
+                println!("  compressed       {} bytes", s.compressed_bytes);
+                println!("  ratio            {ratio:.3}  ({bpb:.4} bits/byte)");
+                println!(
+                    "  blocks           {} of up to {} bytes ({} stored)",
+                    s.blocks, h.block_size, s.stored_blocks
+                );
+                println!("  crc32            {:08x}", s.crc);
+                if let Some(m) = memory {
+                    println!("  decoder memory   {} bytes", m);
+                }
+            }
+        }
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
+    }
+    if ok { Ok(()) } else { Err(Failed) }
+}
+
+fn report(a: &ReportArgs) -> Result<(), Failed> {
+    let options = a.model.options();
+    let name = a.file.display().to_string();
+    let data = if a.file.as_os_str() == "-" {
+        let mut v = Vec::new();
+        io::stdin().read_to_end(&mut v).map(|_| v)
+    } else {
+        std::fs::read(&a.file)
+    }
+    .map_err(|e| fail(format!("{name}: {e}")))?;
+    let mut r = kraft::report(&data, &options).map_err(|e| fail(format!("{name}: {e}")))?;
+    if a.file.as_os_str() != "-" {
+        r.source_entropy_bits = kraft::corpus::lookup(&a.file).map(|m| m.entropy_bits);
+    }
+    if a.json {
+        let mut v = serde_json::to_value(&r).expect("json");
+        v["file"] = serde_json::Value::String(name);
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        println!("{name}");
+        print!("{}", r.to_text());
+    }
+    Ok(())
+}
+
+fn corpus_gen(dir: &Path, seed: u64, size: usize) -> Result<(), Failed> {
+    let files = kraft::corpus::write_suite(dir, seed, size)
+        .map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+    for g in &files {
+        println!(
+            "{:<24} {:>9} bytes  entropy {:>12.1} bits ({:.4} bits/byte)",
+            g.name,
+            g.data.len(),
+            g.entropy_bits,
+            g.entropy_bits / g.data.len().max(1) as f64
+        );
+    }
+    println!("manifest: {}", dir.join("MANIFEST.tsv").display());
+    Ok(())
+}

@@ -1,0 +1,1691 @@
+//! Integration tests of the `kraft` command line: every subcommand and flag, the
+//! gzip/zstd conventions (suffixes, `-c`, `-o`, `-f`, `--rm`, `-k`, `-q`, `-v`), metadata,
+//! damaged inputs (exit 1 with a message, never a panic, no partial output), and round
+//! trips of the public corpora when they are present.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Instant;
+
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
+use predicates::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------
+
+/// The `kraft` binary, run in `dir`.
+fn kraft(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("kraft").expect("the kraft binary is built");
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A command must never end in a panic (exit code 101) or be killed by a signal.
+#[track_caller]
+fn assert_no_panic(out: &Output) {
+    let err = stderr_of(out);
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "kraft panicked (exit 101); stderr:\n{err}"
+    );
+    assert!(
+        out.status.code().is_some(),
+        "kraft was killed by a signal: {:?}; stderr:\n{err}",
+        out.status
+    );
+    assert!(
+        !err.contains("panicked at"),
+        "kraft printed a panic message; stderr:\n{err}"
+    );
+}
+
+/// Run a command that must succeed; checks it did not panic.
+#[track_caller]
+fn ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run kraft");
+    assert_no_panic(&out);
+    assert!(
+        out.status.success(),
+        "expected success, got {:?}; stderr:\n{}",
+        out.status,
+        stderr_of(&out)
+    );
+    out
+}
+
+/// Run a command that must fail with exit `code` and a message on stderr, and never
+/// panic. Returns the assertion for further checks.
+#[track_caller]
+fn fails(cmd: &mut Command, code: i32) -> Assert {
+    let assert = cmd.assert();
+    assert_no_panic(assert.get_output());
+    let err = stderr_of(assert.get_output());
+    assert!(
+        !err.trim().is_empty(),
+        "failure without a message on stderr"
+    );
+    assert.code(code)
+}
+
+/// Runtime errors exit with status 1.
+#[track_caller]
+fn fails1(cmd: &mut Command) -> Assert {
+    fails(cmd, 1)
+}
+
+/// Usage errors (clap) exit with status 2.
+#[track_caller]
+fn usage_error(cmd: &mut Command) -> Assert {
+    fails(cmd, 2)
+}
+
+/// Deterministic pseudo-random bytes (xorshift64), incompressible by an order-0 model.
+fn random_bytes(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect()
+}
+
+/// Deterministic English-like text: compressible by an order-0 model.
+fn text(n: usize, seed: u64) -> Vec<u8> {
+    const WORDS: [&str; 24] = [
+        "the",
+        "entropy",
+        "of",
+        "a",
+        "source",
+        "is",
+        "bound",
+        "no",
+        "code",
+        "beats",
+        "it",
+        "on",
+        "average",
+        "model",
+        "coder",
+        "bits",
+        "per",
+        "byte",
+        "and",
+        "kraft",
+        "inequality",
+        "shannon",
+        "block",
+        "stream",
+    ];
+    let r = random_bytes(n, seed);
+    let mut out = Vec::with_capacity(n + 16);
+    let mut i = 0;
+    while out.len() < n {
+        out.extend_from_slice(WORDS[usize::from(r[i % n.max(1)]) % WORDS.len()].as_bytes());
+        out.push(if r[(i * 7 + 3) % n.max(1)] % 11 == 0 {
+            b'\n'
+        } else {
+            b' '
+        });
+        i += 1;
+    }
+    out.truncate(n);
+    out
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    fs::write(&p, data).unwrap();
+    p
+}
+
+fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    let path = path.as_ref();
+    fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// Names of the entries in `dir`, sorted.
+fn names(dir: &Path) -> BTreeSet<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// No temporary output file (`.kraft-*.tmp`) may be left behind.
+#[track_caller]
+fn assert_no_temp_files(dir: &Path) {
+    let left: Vec<String> = names(dir)
+        .into_iter()
+        .filter(|n| n.starts_with(".kraft-") || n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
+}
+
+/// Compress `data` with the library's defaults through the CLI (stdin to stdout).
+fn compress_bytes(dir: &Path, data: &[u8], args: &[&str]) -> Vec<u8> {
+    ok(kraft(dir).arg("compress").args(args).write_stdin(data)).stdout
+}
+
+fn info_json(dir: &Path, file: &str) -> Vec<Value> {
+    let out = ok(kraft(dir).args(["info", "--json", file]));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("info --json is JSON");
+    v.as_array().expect("info --json is an array").clone()
+}
+
+fn report_json(dir: &Path, file: &str, args: &[&str]) -> Value {
+    let out = ok(kraft(dir).args(["report", "--json"]).args(args).arg(file));
+    serde_json::from_slice(&out.stdout).expect("report --json is JSON")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// compress / decompress: files, suffixes, aliases
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn compress_writes_kft_keeps_input_and_decompress_restores() {
+    let d = tempdir();
+    let data = text(50_000, 1);
+    write(d.path(), "f.txt", &data);
+
+    let out = ok(kraft(d.path()).args(["compress", "f.txt"]));
+    assert!(
+        out.stdout.is_empty(),
+        "compress to a file writes nothing on stdout"
+    );
+    assert_eq!(names(d.path()), set(&["f.txt", "f.txt.kft"]));
+    assert_eq!(
+        read(d.path().join("f.txt")),
+        data,
+        "input is kept unchanged"
+    );
+    let packed = read(d.path().join("f.txt.kft"));
+    assert!(packed.starts_with(b"KRFT"));
+    assert!(
+        packed.len() < data.len() * 6 / 10,
+        "text compresses: {}",
+        packed.len()
+    );
+
+    // In a fresh directory: decompress restores FILE and keeps FILE.kft.
+    let e = tempdir();
+    fs::write(e.path().join("f.txt.kft"), &packed).unwrap();
+    let out = ok(kraft(e.path()).args(["decompress", "f.txt.kft"]));
+    assert!(out.stdout.is_empty());
+    assert_eq!(names(e.path()), set(&["f.txt", "f.txt.kft"]));
+    assert_eq!(read(e.path().join("f.txt")), data);
+    assert_eq!(read(e.path().join("f.txt.kft")), packed);
+
+    // In the original directory FILE exists: -f overwrites it with the same bytes.
+    fs::write(d.path().join("f.txt"), b"something else").unwrap();
+    ok(kraft(d.path()).args(["decompress", "-f", "f.txt.kft"]));
+    assert_eq!(read(d.path().join("f.txt")), data);
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn outputs_go_beside_the_inputs_in_other_directories() {
+    let d = tempdir();
+    fs::create_dir(d.path().join("sub")).unwrap();
+    let data = text(7_000, 34);
+    write(&d.path().join("sub"), "f", &data);
+    ok(kraft(d.path()).args(["compress", "--rm", "sub/f"]));
+    assert_eq!(names(d.path()), set(&["sub"]));
+    assert_eq!(names(&d.path().join("sub")), set(&["f.kft"]));
+    // An absolute path, run from elsewhere.
+    let elsewhere = tempdir();
+    ok(kraft(elsewhere.path())
+        .arg("decompress")
+        .arg(d.path().join("sub/f.kft")));
+    assert!(names(elsewhere.path()).is_empty());
+    assert_eq!(read(d.path().join("sub/f")), data);
+}
+
+#[test]
+fn aliases_c_d_t() {
+    let d = tempdir();
+    let data = text(10_000, 2);
+    write(d.path(), "a", &data);
+    ok(kraft(d.path()).args(["c", "a"]));
+    assert!(d.path().join("a.kft").is_file());
+    kraft(d.path())
+        .args(["t", "a.kft"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("a.kft: OK"));
+    fs::remove_file(d.path().join("a")).unwrap();
+    ok(kraft(d.path()).args(["d", "a.kft"]));
+    assert_eq!(read(d.path().join("a")), data);
+}
+
+#[test]
+fn multiple_files_each_get_their_own_output() {
+    let d = tempdir();
+    let a = text(5_000, 3);
+    let b = random_bytes(5_000, 4);
+    write(d.path(), "a", &a);
+    write(d.path(), "b", &b);
+    ok(kraft(d.path()).args(["compress", "a", "b"]));
+    assert_eq!(names(d.path()), set(&["a", "a.kft", "b", "b.kft"]));
+    fs::remove_file(d.path().join("a")).unwrap();
+    fs::remove_file(d.path().join("b")).unwrap();
+    ok(kraft(d.path()).args(["decompress", "a.kft", "b.kft"]));
+    assert_eq!(read(d.path().join("a")), a);
+    assert_eq!(read(d.path().join("b")), b);
+}
+
+#[test]
+fn one_failing_file_does_not_stop_the_others() {
+    let d = tempdir();
+    write(d.path(), "a", &text(3_000, 5));
+    write(d.path(), "b", &text(3_000, 6));
+    fails1(kraft(d.path()).args(["compress", "a", "missing", "b"]))
+        .stderr(predicate::str::contains("missing"));
+    assert_eq!(names(d.path()), set(&["a", "a.kft", "b", "b.kft"]));
+    assert_eq!(
+        read(d.path().join("a")),
+        text(3_000, 5),
+        "inputs are untouched"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// -c/--stdout, stdin, -o/--output
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn stdout_flag_for_compress_and_decompress() {
+    let d = tempdir();
+    let data = text(20_000, 7);
+    write(d.path(), "f", &data);
+
+    for flag in ["-c", "--stdout"] {
+        let out = ok(kraft(d.path()).args(["compress", flag, "f"]));
+        assert_eq!(names(d.path()), set(&["f"]), "{flag}: no file is written");
+        assert!(out.stdout.starts_with(b"KRFT"));
+        fs::write(d.path().join("g.kft"), &out.stdout).unwrap();
+        let back = ok(kraft(d.path()).args(["decompress", flag, "g.kft"]));
+        assert_eq!(back.stdout, data, "{flag}");
+        assert_eq!(names(d.path()), set(&["f", "g.kft"]), "{flag}: no file");
+        fs::remove_file(d.path().join("g.kft")).unwrap();
+    }
+
+    // -c writes exactly the bytes that compress to a file writes.
+    let via_stdout = ok(kraft(d.path()).args(["compress", "-c", "f"])).stdout;
+    ok(kraft(d.path()).args(["compress", "f"]));
+    assert_eq!(read(d.path().join("f.kft")), via_stdout);
+}
+
+#[test]
+fn stdout_with_several_files_concatenates_streams() {
+    let d = tempdir();
+    let a = text(4_000, 8);
+    let b = random_bytes(3_000, 9);
+    write(d.path(), "a", &a);
+    write(d.path(), "b", &b);
+    let packed = ok(kraft(d.path()).args(["compress", "-c", "a", "b"])).stdout;
+    assert_eq!(names(d.path()), set(&["a", "b"]));
+    let back = ok(kraft(d.path())
+        .arg("decompress")
+        .write_stdin(packed.clone()))
+    .stdout;
+    assert_eq!(back, [a.clone(), b.clone()].concat());
+
+    // info shows one entry per stream; their sizes add up to the file.
+    write(d.path(), "ab.kft", &packed);
+    let rows = info_json(d.path(), "ab.kft");
+    assert_eq!(rows.len(), 2);
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["compressed_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, packed.len() as u64);
+    assert_eq!(rows[0]["original_bytes"].as_u64(), Some(a.len() as u64));
+    assert_eq!(rows[1]["original_bytes"].as_u64(), Some(b.len() as u64));
+    kraft(d.path())
+        .args(["test", "ab.kft"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "OK ({} bytes",
+            a.len() + b.len()
+        )));
+}
+
+#[test]
+fn stdin_to_stdout_without_file_and_with_dash() {
+    let d = tempdir();
+    let data = text(30_000, 10);
+    for args in [&["compress"][..], &["compress", "-"]] {
+        let packed = ok(kraft(d.path()).args(args).write_stdin(data.clone())).stdout;
+        assert!(packed.starts_with(b"KRFT"), "{args:?}");
+        for dargs in [&["decompress"][..], &["decompress", "-"], &["d", "-c"]] {
+            let back = ok(kraft(d.path()).args(dargs).write_stdin(packed.clone())).stdout;
+            assert_eq!(back, data, "{args:?} then {dargs:?}");
+        }
+        kraft(d.path())
+            .args(["test", "-"])
+            .write_stdin(packed.clone())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("stdin: OK"));
+    }
+    assert!(names(d.path()).is_empty(), "stdin/stdout writes no file");
+}
+
+#[test]
+fn dash_cannot_be_mixed_with_file_names() {
+    let d = tempdir();
+    write(d.path(), "a", b"abc");
+    fails1(
+        kraft(d.path())
+            .args(["compress", "a", "-"])
+            .write_stdin("xyz"),
+    )
+    .stderr(predicate::str::contains("stdin"));
+}
+
+#[test]
+fn output_flag_for_compress_and_decompress() {
+    let d = tempdir();
+    let data = text(12_345, 11);
+    write(d.path(), "in.txt", &data);
+    ok(kraft(d.path()).args(["compress", "-o", "packed.bin", "in.txt"]));
+    assert_eq!(names(d.path()), set(&["in.txt", "packed.bin"]));
+    ok(kraft(d.path()).args(["decompress", "--output", "restored", "packed.bin"]));
+    assert_eq!(read(d.path().join("restored")), data);
+    ok(kraft(d.path()).args(["compress", "--output", "sub.kft", "in.txt"]));
+    ok(kraft(d.path()).args(["decompress", "-o", "restored2", "sub.kft"]));
+    assert_eq!(read(d.path().join("restored2")), data);
+    assert_eq!(
+        read(d.path().join("sub.kft")),
+        read(d.path().join("packed.bin"))
+    );
+
+    // An output path in another directory.
+    let e = tempdir();
+    let target = e.path().join("x.kft");
+    ok(kraft(d.path())
+        .args(["compress", "in.txt", "-o"])
+        .arg(&target));
+    ok(kraft(d.path())
+        .arg("decompress")
+        .arg(&target)
+        .arg("-o")
+        .arg(e.path().join("x")));
+    assert_eq!(read(e.path().join("x")), data);
+    assert_no_temp_files(d.path());
+    assert_no_temp_files(e.path());
+}
+
+#[test]
+fn output_flag_with_stdin() {
+    let d = tempdir();
+    let data = text(9_000, 12);
+    ok(kraft(d.path())
+        .args(["compress", "-o", "s.kft"])
+        .write_stdin(data.clone()));
+    ok(kraft(d.path())
+        .args(["decompress", "-", "-o", "s"])
+        .write_stdin(read(d.path().join("s.kft"))));
+    assert_eq!(read(d.path().join("s")), data);
+    // An existing -o target is refused without -f, for stdin input too.
+    fails1(
+        kraft(d.path())
+            .args(["compress", "-o", "s.kft"])
+            .write_stdin("other"),
+    )
+    .stderr(predicate::str::contains("already exists"));
+    assert_eq!(kraft_decode(d.path(), "s.kft"), data);
+    ok(kraft(d.path())
+        .args(["compress", "-f", "-o", "s.kft"])
+        .write_stdin("other"));
+    assert_eq!(kraft_decode(d.path(), "s.kft"), b"other");
+    assert_no_temp_files(d.path());
+}
+
+/// Decompress `file` in `dir` to stdout.
+fn kraft_decode(dir: &Path, file: &str) -> Vec<u8> {
+    ok(kraft(dir).args(["decompress", "-c", file])).stdout
+}
+
+#[test]
+fn output_flag_with_two_inputs_is_an_error() {
+    let d = tempdir();
+    write(d.path(), "a", b"aaaa");
+    write(d.path(), "b", b"bbbb");
+    fails1(kraft(d.path()).args(["compress", "-o", "out.kft", "a", "b"]))
+        .stderr(predicate::str::contains("one input"));
+    assert_eq!(names(d.path()), set(&["a", "b"]));
+    ok(kraft(d.path()).args(["compress", "a", "b"]));
+    fails1(kraft(d.path()).args(["decompress", "-f", "-o", "out", "a.kft", "b.kft"]))
+        .stderr(predicate::str::contains("one input"));
+    assert_eq!(names(d.path()), set(&["a", "a.kft", "b", "b.kft"]));
+}
+
+#[test]
+fn stdout_and_output_conflict() {
+    let d = tempdir();
+    write(d.path(), "a", b"aaaa");
+    usage_error(kraft(d.path()).args(["compress", "-c", "-o", "x", "a"]));
+    usage_error(kraft(d.path()).args(["decompress", "--stdout", "--output", "x", "a"]));
+    assert_eq!(names(d.path()), set(&["a"]));
+}
+
+#[test]
+fn output_never_overwrites_the_input() {
+    let d = tempdir();
+    let data = text(2_000, 13);
+    write(d.path(), "a", &data);
+    fails1(kraft(d.path()).args(["compress", "-f", "-o", "a", "a"]))
+        .stderr(predicate::str::contains("overwrite the input"));
+    assert_eq!(read(d.path().join("a")), data);
+    ok(kraft(d.path()).args(["compress", "a"]));
+    let packed = read(d.path().join("a.kft"));
+    fails1(kraft(d.path()).args(["decompress", "-f", "-o", "a.kft", "a.kft"]))
+        .stderr(predicate::str::contains("overwrite the input"));
+    assert_eq!(read(d.path().join("a.kft")), packed);
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn output_into_a_missing_directory_fails_cleanly() {
+    let d = tempdir();
+    write(d.path(), "a", b"data");
+    fails1(kraft(d.path()).args(["compress", "-o", "no/such/dir/a.kft", "a"]));
+    assert_eq!(names(d.path()), set(&["a"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// -f/--force
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn existing_output_is_refused_without_force_and_replaced_with_it() {
+    let d = tempdir();
+    let data = text(40_000, 14);
+    write(d.path(), "f", &data);
+    write(d.path(), "f.kft", b"precious");
+
+    fails1(kraft(d.path()).args(["compress", "f"]))
+        .stderr(predicate::str::contains("f.kft").and(predicate::str::contains("already exists")));
+    assert_eq!(read(d.path().join("f.kft")), b"precious");
+    assert_eq!(read(d.path().join("f")), data);
+    assert_no_temp_files(d.path());
+    assert_eq!(names(d.path()), set(&["f", "f.kft"]));
+
+    // -o to an existing file: refused too.
+    write(d.path(), "o.kft", b"also precious");
+    fails1(kraft(d.path()).args(["compress", "-o", "o.kft", "f"]));
+    assert_eq!(read(d.path().join("o.kft")), b"also precious");
+    assert_no_temp_files(d.path());
+
+    for flag in ["-f", "--force"] {
+        write(d.path(), "f.kft", b"precious");
+        ok(kraft(d.path()).args(["compress", flag, "f"]));
+        assert_eq!(kraft_decode(d.path(), "f.kft"), data, "{flag}");
+    }
+    ok(kraft(d.path()).args(["compress", "-f", "-o", "o.kft", "f"]));
+    assert_eq!(kraft_decode(d.path(), "o.kft"), data);
+
+    // decompress: an existing FILE is refused, then replaced with -f.
+    write(d.path(), "f", b"local edits");
+    fails1(kraft(d.path()).args(["decompress", "f.kft"]))
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(read(d.path().join("f")), b"local edits");
+    assert_no_temp_files(d.path());
+    ok(kraft(d.path()).args(["decompress", "--force", "f.kft"]));
+    assert_eq!(read(d.path().join("f")), data);
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn existing_directory_as_output_is_refused_even_with_force() {
+    let d = tempdir();
+    write(d.path(), "f", b"data data data");
+    fs::create_dir(d.path().join("f.kft")).unwrap();
+    for args in [&["compress", "f"][..], &["compress", "-f", "f"]] {
+        fails1(kraft(d.path()).args(args)).stderr(predicate::str::contains("is a directory"));
+        assert!(d.path().join("f.kft").is_dir());
+        assert!(names(&d.path().join("f.kft")).is_empty());
+        assert_no_temp_files(d.path());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// --rm, -k
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn rm_removes_the_input_after_success() {
+    let d = tempdir();
+    let data = text(20_000, 15);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "--rm", "f"]));
+    assert_eq!(names(d.path()), set(&["f.kft"]));
+    ok(kraft(d.path()).args(["decompress", "--rm", "f.kft"]));
+    assert_eq!(names(d.path()), set(&["f"]));
+    assert_eq!(read(d.path().join("f")), data);
+
+    // With -o as well.
+    ok(kraft(d.path()).args(["compress", "--rm", "-o", "x.kft", "f"]));
+    assert_eq!(names(d.path()), set(&["x.kft"]));
+    ok(kraft(d.path()).args(["decompress", "--rm", "-o", "y", "x.kft"]));
+    assert_eq!(names(d.path()), set(&["y"]));
+    assert_eq!(read(d.path().join("y")), data);
+}
+
+#[test]
+fn rm_keeps_the_input_when_writing_to_stdout() {
+    let d = tempdir();
+    let data = text(5_000, 16);
+    write(d.path(), "f", &data);
+    let packed = ok(kraft(d.path()).args(["compress", "--rm", "-c", "f"])).stdout;
+    assert_eq!(names(d.path()), set(&["f"]));
+    write(d.path(), "g.kft", &packed);
+    let back = ok(kraft(d.path()).args(["decompress", "--rm", "-c", "g.kft"])).stdout;
+    assert_eq!(back, data);
+    assert_eq!(names(d.path()), set(&["f", "g.kft"]));
+}
+
+#[test]
+fn rm_keeps_the_input_when_anything_fails() {
+    let d = tempdir();
+    let data = text(20_000, 17);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "f"]));
+    let mut bad = read(d.path().join("f.kft"));
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0xFF;
+    write(d.path(), "bad.kft", &bad);
+
+    // Failing decompress: input kept, no output.
+    fails1(kraft(d.path()).args(["decompress", "--rm", "bad.kft"]))
+        .stderr(predicate::str::contains("bad.kft"));
+    assert_eq!(read(d.path().join("bad.kft")), bad);
+    assert!(!d.path().join("bad").exists());
+    assert_no_temp_files(d.path());
+
+    // Refused output (exists, no -f): input kept.
+    fails1(kraft(d.path()).args(["compress", "--rm", "f"]));
+    assert_eq!(read(d.path().join("f")), data);
+    write(d.path(), "bad", b"exists");
+    fails1(kraft(d.path()).args(["decompress", "--rm", "f.kft", "-o", "bad"]));
+    assert!(d.path().join("f.kft").exists());
+    assert_eq!(read(d.path().join("bad")), b"exists");
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn keep_is_accepted_and_conflicts_with_rm() {
+    let d = tempdir();
+    let data = text(5_000, 18);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "-k", "f"]));
+    assert_eq!(names(d.path()), set(&["f", "f.kft"]));
+    ok(kraft(d.path()).args(["decompress", "--keep", "-f", "f.kft"]));
+    assert_eq!(names(d.path()), set(&["f", "f.kft"]));
+    assert_eq!(read(d.path().join("f")), data);
+    usage_error(kraft(d.path()).args(["compress", "-f", "-k", "--rm", "f"]));
+    assert_eq!(names(d.path()), set(&["f", "f.kft"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// -q, -v
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn quiet_prints_nothing_on_success() {
+    let d = tempdir();
+    write(d.path(), "f", &text(8_000, 19));
+    for flag in ["-q", "--quiet"] {
+        kraft(d.path())
+            .args(["compress", "-f", flag, "f"])
+            .assert()
+            .success()
+            .stderr(predicate::str::is_empty())
+            .stdout(predicate::str::is_empty());
+        kraft(d.path())
+            .args(["decompress", "-f", flag, "f.kft"])
+            .assert()
+            .success()
+            .stderr(predicate::str::is_empty())
+            .stdout(predicate::str::is_empty());
+        kraft(d.path())
+            .args(["test", flag, "f.kft"])
+            .assert()
+            .success()
+            .stderr(predicate::str::is_empty())
+            .stdout(predicate::str::is_empty());
+    }
+    // Errors are still reported under -q.
+    fails1(kraft(d.path()).args(["compress", "-q", "missing"]))
+        .stderr(predicate::str::contains("missing"));
+}
+
+#[test]
+fn verbose_compress_prints_the_entropy_report() {
+    let d = tempdir();
+    let data = text(30_000, 20);
+    write(d.path(), "f", &data);
+    let out = ok(kraft(d.path()).args(["compress", "-v", "f"]));
+    let err = stderr_of(&out);
+    for needle in ["H0", "H4", "model ideal", "coder overhead", "achieved"] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+    assert!(err.contains(&format!("{} =>", data.len())), "{err}");
+    assert!(out.stdout.is_empty());
+    // -v writes the same file as the quiet path.
+    let packed = read(d.path().join("f.kft"));
+    let plain = ok(kraft(d.path()).args(["compress", "-c", "f"])).stdout;
+    assert_eq!(packed, plain);
+
+    // --verbose with -c: the report goes to stderr, the data to stdout.
+    let out = ok(kraft(d.path()).args(["compress", "--verbose", "-c", "f"]));
+    assert_eq!(out.stdout, plain);
+    assert!(stderr_of(&out).contains("coder overhead"));
+
+    // decompress -v prints a summary line.
+    let out = ok(kraft(d.path()).args(["decompress", "-v", "-f", "f.kft"]));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!("{} => {} bytes", packed.len(), data.len())),
+        "{err}"
+    );
+    assert_eq!(read(d.path().join("f")), data);
+}
+
+/// The summary line of `-v` names where the data went: the output file, or stdout.
+#[test]
+fn verbose_summary_names_the_output_file() {
+    let d = tempdir();
+    write(d.path(), "f", &text(5_000, 32));
+    let out = ok(kraft(d.path()).args(["compress", "-v", "f"]));
+    let first = stderr_of(&out)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        first.starts_with("f: 5000 =>") && first.contains("f.kft"),
+        "compress -v f: summary should name f.kft: {first:?}"
+    );
+    let out = ok(kraft(d.path()).args(["compress", "-v", "-c", "f"]));
+    let first = stderr_of(&out)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("stdout"), "{first:?}");
+
+    fs::remove_file(d.path().join("f")).unwrap();
+    let out = ok(kraft(d.path()).args(["decompress", "-v", "f.kft"]));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("=> 5000 bytes (f)"),
+        "decompress -v f.kft: summary should name f: {err:?}"
+    );
+    let out = ok(kraft(d.path()).args(["decompress", "-v", "-c", "f.kft"]));
+    assert!(stderr_of(&out).contains("=> 5000 bytes (stdout)"));
+}
+
+#[test]
+fn quiet_and_verbose_conflict() {
+    let d = tempdir();
+    write(d.path(), "f", b"abc");
+    usage_error(kraft(d.path()).args(["compress", "-q", "-v", "f"]));
+    assert_eq!(names(d.path()), set(&["f"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// --model, --level, --block-size
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn model_option() {
+    let d = tempdir();
+    let data = text(10_000, 21);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "--model", "iid", "f"]));
+    assert_eq!(kraft_decode(d.path(), "f.kft"), data);
+    assert_eq!(info_json(d.path(), "f.kft")[0]["model"], "iid");
+    ok(kraft(d.path()).args(["compress", "-m", "iid", "-o", "g.kft", "f"]));
+    assert_eq!(read(d.path().join("g.kft")), read(d.path().join("f.kft")));
+
+    fails1(kraft(d.path()).args(["compress", "--model", "nope", "-o", "h.kft", "f"]))
+        .stderr(predicate::str::contains("nope"));
+    fails1(kraft(d.path()).args(["compress", "--model", "nope", "f", "-f"]))
+        .stderr(predicate::str::contains("nope"));
+    // The -f run above must not have replaced f.kft with anything.
+    assert_eq!(read(d.path().join("f.kft")), read(d.path().join("g.kft")));
+    fails1(
+        kraft(d.path())
+            .args(["compress", "--model", "nope"])
+            .write_stdin(data.clone()),
+    )
+    .stdout(predicate::str::is_empty());
+    assert_eq!(names(d.path()), set(&["f", "f.kft", "g.kft"]));
+}
+
+#[test]
+fn levels_round_trip_and_out_of_range_is_a_usage_error() {
+    let d = tempdir();
+    let data = text(20_000, 22);
+    write(d.path(), "f", &data);
+    for level in ["1", "5", "9"] {
+        let name = format!("f{level}.kft");
+        ok(kraft(d.path()).args(["compress", "-l", level, "-o", &name, "f"]));
+        assert_eq!(kraft_decode(d.path(), &name), data, "level {level}");
+        let row = &info_json(d.path(), &name)[0];
+        assert_eq!(row["level"].as_u64().unwrap().to_string(), level);
+    }
+    ok(kraft(d.path()).args(["compress", "--level", "3", "-o", "l3.kft", "f"]));
+    assert_eq!(kraft_decode(d.path(), "l3.kft"), data);
+    for bad in ["0", "10", "-1", "x"] {
+        usage_error(kraft(d.path()).args(["compress", "-l", bad, "-o", "bad.kft", "f"]));
+        usage_error(kraft(d.path()).args(["report", "-l", bad, "f"]));
+    }
+    assert!(!d.path().join("bad.kft").exists());
+    assert!(!d.path().join("f.kft").exists());
+}
+
+#[test]
+fn block_size_gives_several_blocks_and_round_trips() {
+    let d = tempdir();
+    let data = text(10_000, 23);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "--block-size", "1K", "f"]));
+    assert_eq!(kraft_decode(d.path(), "f.kft"), data);
+    let row = &info_json(d.path(), "f.kft")[0];
+    assert!(row["blocks"].as_u64().unwrap() > 1, "{row}");
+    assert_eq!(row["blocks"].as_u64(), Some(10_000u64.div_ceil(1024)));
+    assert_eq!(row["block_size"].as_u64(), Some(1024));
+    kraft(d.path())
+        .args(["test", "f.kft"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10 block(s)"));
+
+    // Other spellings of sizes.
+    for (spec, bytes) in [
+        ("4096", 4096u64),
+        ("2k", 2048),
+        ("1KiB", 1024),
+        ("3KB", 3072),
+    ] {
+        ok(kraft(d.path()).args(["compress", "-f", "--block-size", spec, "-o", "g.kft", "f"]));
+        assert_eq!(kraft_decode(d.path(), "g.kft"), data, "{spec}");
+        assert_eq!(
+            info_json(d.path(), "g.kft")[0]["block_size"].as_u64(),
+            Some(bytes)
+        );
+    }
+    // Out of range: rejected at run time; unparsable: a usage error.
+    for spec in ["0", "2G"] {
+        fails1(kraft(d.path()).args(["compress", "--block-size", spec, "-o", "bad.kft", "f"]))
+            .stderr(predicate::str::contains("block size"));
+    }
+    usage_error(kraft(d.path()).args(["compress", "--block-size", "1X", "-o", "bad.kft", "f"]));
+    usage_error(kraft(d.path()).args(["compress", "--block-size", "", "-o", "bad.kft", "f"]));
+    assert!(!d.path().join("bad.kft").exists());
+    assert_no_temp_files(d.path());
+}
+
+// ---------------------------------------------------------------------------------------
+// test, info, report
+// ---------------------------------------------------------------------------------------
+
+/// A directory with `good.kft` (text, several blocks), its damaged variants, and `orig`.
+fn damaged_set(dir: &Path) -> Vec<u8> {
+    let data = text(60_000, 24);
+    write(dir, "orig", &data);
+    ok(kraft(dir).args(["compress", "--block-size", "16K", "-o", "good.kft", "orig"]));
+    let good = read(dir.join("good.kft"));
+    let mut corrupt = good.clone();
+    let mid = corrupt.len() / 2;
+    corrupt[mid] ^= 0xFF;
+    write(dir, "corrupt.kft", &corrupt);
+    write(dir, "truncated.kft", &good[..good.len() / 2]);
+    write(dir, "garbage.kft", b"this is not a kraft stream at all\n");
+    write(dir, "empty.kft", b"");
+    write(dir, "almost.kft", &good[..good.len() - 1]);
+    write(dir, "trailing.kft", &[&good[..], b"junk"].concat());
+    data
+}
+
+const DAMAGED: [&str; 6] = [
+    "corrupt.kft",
+    "truncated.kft",
+    "garbage.kft",
+    "empty.kft",
+    "almost.kft",
+    "trailing.kft",
+];
+
+#[test]
+fn test_command_good_and_damaged_files() {
+    let d = tempdir();
+    damaged_set(d.path());
+    kraft(d.path())
+        .args(["test", "good.kft"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "good.kft: OK (60000 bytes, 4 block(s))",
+        ))
+        .stderr(predicate::str::is_empty());
+    let before = names(d.path());
+    for bad in DAMAGED {
+        fails1(kraft(d.path()).args(["test", bad]))
+            .stderr(predicate::str::contains(bad))
+            .stdout(predicate::str::contains("OK").not());
+        // From stdin as well.
+        fails1(
+            kraft(d.path())
+                .args(["test", "-"])
+                .write_stdin(read(d.path().join(bad))),
+        )
+        .stderr(predicate::str::contains("stdin"));
+    }
+    // A mix: every file is checked, the good one is reported OK, the status is 1.
+    let out = fails1(kraft(d.path()).args([
+        "test",
+        "good.kft",
+        "corrupt.kft",
+        "good.kft",
+        "missing.kft",
+    ]));
+    let out = out.get_output();
+    assert_eq!(stdout_of(out).matches("good.kft: OK").count(), 2);
+    assert!(stderr_of(out).contains("corrupt.kft"));
+    assert!(stderr_of(out).contains("missing.kft"));
+    assert_eq!(names(d.path()), before, "test writes nothing");
+    usage_error(kraft(d.path()).arg("test"));
+}
+
+#[test]
+fn decompress_of_damaged_input_fails_cleanly() {
+    let d = tempdir();
+    damaged_set(d.path());
+    for bad in DAMAGED {
+        let content = read(d.path().join(bad));
+        let stem = bad.strip_suffix(".kft").unwrap();
+        let before = names(d.path());
+        for extra in [&[][..], &["--rm"], &["-f"], &["-o", "out"]] {
+            fails1(kraft(d.path()).arg("decompress").args(extra).arg(bad))
+                .stderr(predicate::str::contains(bad));
+            assert!(
+                !d.path().join(stem).exists(),
+                "{bad} {extra:?}: output left"
+            );
+            assert!(
+                !d.path().join("out").exists(),
+                "{bad} {extra:?}: output left"
+            );
+            assert_eq!(
+                read(d.path().join(bad)),
+                content,
+                "{bad} {extra:?}: input changed"
+            );
+            assert_no_temp_files(d.path());
+            assert_eq!(names(d.path()), before);
+        }
+        // An existing output is left as it was, even with -f: the rename never happens.
+        write(d.path(), stem, b"keep me");
+        fails1(kraft(d.path()).args(["decompress", "-f", bad]));
+        assert_eq!(read(d.path().join(stem)), b"keep me", "{bad} -f");
+        fails1(kraft(d.path()).args(["decompress", "-f", "-o", stem, bad]));
+        assert_eq!(read(d.path().join(stem)), b"keep me", "{bad} -f -o");
+        assert_no_temp_files(d.path());
+        fs::remove_file(d.path().join(stem)).unwrap();
+        // From stdin: exit 1, message names stdin.
+        fails1(
+            kraft(d.path())
+                .arg("decompress")
+                .write_stdin(content.clone()),
+        )
+        .stderr(predicate::str::contains("stdin"));
+        fails1(
+            kraft(d.path())
+                .args(["decompress", "-o", "out"])
+                .write_stdin(content.clone()),
+        );
+        assert!(!d.path().join("out").exists());
+        assert_no_temp_files(d.path());
+    }
+}
+
+#[test]
+fn damaged_input_to_stdout_fails_and_prints_only_checked_data() {
+    // With -c nothing can be taken back from stdout, but the status must say it failed,
+    // and what was printed must be checked data: a prefix of the original.
+    let d = tempdir();
+    let data = damaged_set(d.path());
+    for bad in DAMAGED {
+        let a = fails1(kraft(d.path()).args(["decompress", "-c", bad]))
+            .stderr(predicate::str::contains(bad));
+        let out = &a.get_output().stdout;
+        assert!(out.len() <= data.len(), "{bad}: printed too much");
+        assert_eq!(&data[..out.len()], &out[..], "{bad}: printed wrong bytes");
+        if bad == "corrupt.kft" || bad == "truncated.kft" {
+            assert!(out.len() < data.len(), "{bad}: printed everything");
+        }
+    }
+}
+
+/// Every single-byte change and every truncation of a small multi-block stream: `test`,
+/// `decompress` and `info` must fail cleanly (or, for `info`, which does not check the
+/// contents, at least not panic), for every file of the batch.
+#[test]
+fn every_flip_and_truncation_is_detected_without_panic() {
+    let d = tempdir();
+    let data = text(1_500, 25);
+    write(d.path(), "src", &data);
+    ok(kraft(d.path()).args(["compress", "--block-size", "600", "-o", "good.kft", "src"]));
+    let good = read(d.path().join("good.kft"));
+    let bad_dir = d.path().join("bad");
+    fs::create_dir(&bad_dir).unwrap();
+    let mut files = Vec::new();
+    for i in 0..good.len() {
+        for (tag, mask) in [("x01", 0x01u8), ("xff", 0xFF), ("x80", 0x80)] {
+            let mut v = good.clone();
+            v[i] ^= mask;
+            let name = format!("{tag}-{i:05}.kft");
+            fs::write(bad_dir.join(&name), &v).unwrap();
+            files.push(name);
+        }
+        let name = format!("cut-{i:05}.kft");
+        fs::write(bad_dir.join(&name), &good[..i]).unwrap();
+        files.push(name);
+    }
+    let expected: BTreeSet<String> = files.iter().cloned().collect();
+
+    // Names of the files an error line on stderr is about ("kraft: NAME: ...").
+    let named = |err: &str| -> BTreeSet<String> {
+        err.lines()
+            .filter_map(|l| l.strip_prefix("kraft: "))
+            .filter_map(|l| l.split(':').next())
+            .map(str::to_string)
+            .collect()
+    };
+
+    let a = fails1(kraft(&bad_dir).arg("test").args(&files));
+    let out = a.get_output();
+    let passed = stdout_of(out);
+    assert!(
+        passed.is_empty(),
+        "{} damaged files passed `kraft test`:\n{passed}",
+        passed.lines().count()
+    );
+    assert_eq!(
+        named(&stderr_of(out)),
+        expected,
+        "every file gets a message"
+    );
+
+    let a = fails1(kraft(&bad_dir).arg("decompress").args(&files));
+    assert_eq!(named(&stderr_of(a.get_output())), expected);
+    assert_eq!(
+        names(&bad_dir),
+        expected,
+        "no output or temporary file left"
+    );
+    for name in files.iter().filter(|n| n.starts_with("cut-")).take(5) {
+        let i: usize = name[4..9].parse().unwrap();
+        assert_eq!(read(bad_dir.join(name)), &good[..i]);
+    }
+
+    // info checks structure only; it may accept a changed payload, but never panics.
+    let out = kraft(&bad_dir).arg("info").args(&files).output().unwrap();
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let out = kraft(&bad_dir)
+        .args(["info", "--json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_no_panic(&out);
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("info --json is JSON");
+    assert!(rows.as_array().unwrap().len() < files.len());
+    // Every truncation is a structural error that info must see.
+    let cut_rows = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["file"].as_str().unwrap().starts_with("cut-"))
+        .count();
+    assert_eq!(cut_rows, 0, "info accepted a truncated stream");
+}
+
+#[test]
+fn info_text_and_json() {
+    let d = tempdir();
+    let data = text(50_000, 26);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "f"]));
+    let size = fs::metadata(d.path().join("f.kft")).unwrap().len();
+    let crc = format!("{:08x}", crc32fast::hash(&data));
+
+    let out = ok(kraft(d.path()).args(["info", "f.kft"]));
+    let s = stdout_of(&out);
+    for needle in [
+        "f.kft",
+        "model",
+        "iid",
+        "original",
+        &format!("{} bytes", data.len()),
+        "compressed",
+        &format!("{size} bytes"),
+        "ratio",
+        &format!("{:.3}", data.len() as f64 / size as f64),
+        "bits/byte",
+        &format!("{:.4}", 8.0 * size as f64 / data.len() as f64),
+        "crc32",
+        &crc,
+    ] {
+        assert!(s.contains(needle), "missing {needle:?} in:\n{s}");
+    }
+
+    let rows = info_json(d.path(), "f.kft");
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r["file"], "f.kft");
+    assert_eq!(r["model"], "iid");
+    assert_eq!(r["original_bytes"].as_u64(), Some(data.len() as u64));
+    assert_eq!(r["compressed_bytes"].as_u64(), Some(size));
+    let bpb = r["bits_per_byte"].as_f64().unwrap();
+    assert!(
+        (bpb - 8.0 * size as f64 / data.len() as f64).abs() < 1e-9,
+        "{bpb}"
+    );
+    let ratio = r["ratio"].as_f64().unwrap();
+    assert!((ratio - data.len() as f64 / size as f64).abs() < 1e-9);
+    assert_eq!(r["crc32"], crc);
+    assert_eq!(r["blocks"].as_u64(), Some(1));
+    assert_eq!(r["stored_blocks"].as_u64(), Some(0));
+
+    // Several files, one row each; info of a damaged file is an error.
+    ok(kraft(d.path()).args(["compress", "-o", "g.kft", "--block-size", "8K", "f"]));
+    let rows = info_json(d.path(), "g.kft");
+    assert_eq!(rows[0]["blocks"].as_u64(), Some(50_000u64.div_ceil(8192)));
+    let out = ok(kraft(d.path()).args(["info", "--json", "f.kft", "g.kft"]));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    write(d.path(), "junk.kft", b"KRFTjunk");
+    fails1(kraft(d.path()).args(["info", "junk.kft"])).stderr(predicate::str::contains("junk.kft"));
+    fails1(kraft(d.path()).args(["info", "--json", "f.kft", "missing.kft"]))
+        .stderr(predicate::str::contains("missing.kft"));
+    usage_error(kraft(d.path()).arg("info"));
+}
+
+#[test]
+fn report_text_and_json_match_what_compress_writes() {
+    let d = tempdir();
+    let data = text(70_000, 27);
+    write(d.path(), "f", &data);
+    let before = names(d.path());
+
+    let out = ok(kraft(d.path()).args(["report", "f"]));
+    let s = stdout_of(&out);
+    for needle in [
+        "H0",
+        "H4",
+        "model ideal",
+        "achieved",
+        "header",
+        "payload",
+        "coder overhead",
+        "gap to H0",
+    ] {
+        assert!(s.contains(needle), "missing {needle:?} in:\n{s}");
+    }
+    assert_eq!(names(d.path()), before, "report writes no file");
+
+    for (i, opts) in [
+        &[][..],
+        &["-l", "1", "--block-size", "4K"],
+        &["--model", "iid", "--level", "9"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = report_json(d.path(), "f", opts);
+        assert_eq!(names(d.path()), before, "report --json writes no file");
+        assert_eq!(r["file"], "f");
+        assert_eq!(r["model"], "iid");
+        assert_eq!(r["bytes"].as_u64(), Some(data.len() as u64));
+        let h = r["empirical_entropy_bpb"].as_array().expect("array");
+        assert_eq!(h.len(), 5);
+        let h: Vec<f64> = h.iter().map(|x| x.as_f64().unwrap()).collect();
+        assert!(h.windows(2).all(|w| w[1] <= w[0] + 1e-9), "{h:?}");
+        assert!(h[0] > 0.0 && h[0] < 8.0);
+        let ideal = r["model_ideal_bits"].as_f64().unwrap();
+        let achieved = r["achieved_bits"].as_u64().unwrap();
+        let header = r["header_bits"].as_u64().unwrap();
+        let payload = r["payload_bits"].as_u64().unwrap();
+        let overhead = r["coder_overhead_bits"].as_f64().unwrap();
+        let gap = r["gap_to_h0_bits"].as_f64().unwrap();
+        assert_eq!(achieved, header + payload);
+        assert!((overhead - (payload as f64 - ideal)).abs() < 1e-6);
+        assert!((gap - (achieved as f64 - h[0] * data.len() as f64)).abs() < 1e-3);
+        if r["blocks"].as_u64() == Some(1) {
+            // Gibbs: with one table for the whole input, the i.i.d. model's cross-entropy
+            // is at least H0·N (several blocks each fit their own table and may beat it).
+            assert!(
+                ideal >= h[0] * data.len() as f64 * (1.0 - 1e-12),
+                "options {opts:?}: ideal {ideal} below H0·N"
+            );
+        }
+
+        // achieved_bits is exactly 8 × what compress writes with the same options.
+        let out = format!("r{i}.kft");
+        ok(kraft(d.path())
+            .arg("compress")
+            .args(opts)
+            .args(["-o", &out, "f"]));
+        let size = fs::metadata(d.path().join(&out)).unwrap().len();
+        assert_eq!(achieved, 8 * size, "options {opts:?}");
+        assert_eq!(r["blocks"], info_json(d.path(), &out)[0]["blocks"]);
+        fs::remove_file(d.path().join(&out)).unwrap();
+    }
+
+    // stdin.
+    let r: Value = serde_json::from_slice(
+        &ok(kraft(d.path())
+            .args(["report", "--json", "-"])
+            .write_stdin(data.clone()))
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(r["bytes"].as_u64(), Some(data.len() as u64));
+    assert_eq!(names(d.path()), before);
+}
+
+#[test]
+fn report_errors() {
+    let d = tempdir();
+    write(d.path(), "f", b"abc");
+    fs::create_dir(d.path().join("dir")).unwrap();
+    fails1(kraft(d.path()).args(["report", "missing"])).stderr(predicate::str::contains("missing"));
+    fails1(kraft(d.path()).args(["report", "dir"])).stderr(predicate::str::contains("dir"));
+    fails1(kraft(d.path()).args(["report", "--model", "nope", "f"]))
+        .stderr(predicate::str::contains("nope"));
+    fails1(kraft(d.path()).args(["report", "--block-size", "0", "f"]));
+    usage_error(kraft(d.path()).arg("report"));
+    assert_eq!(names(d.path()), set(&["dir", "f"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// Refusals: directories, missing files, suffixes
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn directory_and_missing_inputs() {
+    let d = tempdir();
+    fs::create_dir(d.path().join("sub")).unwrap();
+    fails1(kraft(d.path()).args(["compress", "sub"]))
+        .stderr(predicate::str::contains("sub").and(predicate::str::contains("is a directory")));
+    fails1(kraft(d.path()).args(["compress", "-f", "sub"]))
+        .stderr(predicate::str::contains("is a directory"));
+    fails1(kraft(d.path()).args(["compress", "nonexistent"]))
+        .stderr(predicate::str::contains("nonexistent"));
+    fs::create_dir(d.path().join("sub.kft")).unwrap();
+    fails1(kraft(d.path()).args(["decompress", "-f", "sub.kft"]))
+        .stderr(predicate::str::contains("is a directory"));
+    fails1(kraft(d.path()).args(["decompress", "nonexistent.kft"]))
+        .stderr(predicate::str::contains("nonexistent.kft"));
+    fails1(kraft(d.path()).args(["test", "nonexistent.kft"]))
+        .stderr(predicate::str::contains("nonexistent.kft"));
+    fails1(kraft(d.path()).args(["info", "sub.kft"]))
+        .stderr(predicate::str::contains("is a directory"));
+    assert_eq!(names(d.path()), set(&["sub", "sub.kft"]));
+    assert!(names(&d.path().join("sub")).is_empty());
+}
+
+#[test]
+fn compress_refuses_kft_suffix_without_force() {
+    let d = tempdir();
+    let data = text(3_000, 28);
+    write(d.path(), "x", &data);
+    ok(kraft(d.path()).args(["compress", "x"]));
+    let packed = read(d.path().join("x.kft"));
+    fails1(kraft(d.path()).args(["compress", "x.kft"]))
+        .stderr(predicate::str::contains("already has the .kft suffix"));
+    assert_eq!(names(d.path()), set(&["x", "x.kft"]));
+    assert_eq!(read(d.path().join("x.kft")), packed);
+    // With -f it is compressed again, to x.kft.kft.
+    ok(kraft(d.path()).args(["compress", "-f", "x.kft"]));
+    assert_eq!(names(d.path()), set(&["x", "x.kft", "x.kft.kft"]));
+    assert_eq!(kraft_decode(d.path(), "x.kft.kft"), packed);
+}
+
+#[test]
+fn decompress_refuses_unknown_suffix_unless_output_is_given() {
+    let d = tempdir();
+    let data = text(3_000, 29);
+    write(d.path(), "x", &data);
+    ok(kraft(d.path()).args(["compress", "-o", "packed.bin", "x"]));
+    fails1(kraft(d.path()).args(["decompress", "packed.bin"]))
+        .stderr(predicate::str::contains("packed.bin").and(predicate::str::contains("suffix")));
+    fails1(kraft(d.path()).args(["decompress", "-f", "packed.bin"]));
+    assert_eq!(names(d.path()), set(&["packed.bin", "x"]));
+    assert_eq!(kraft_decode(d.path(), "packed.bin"), data);
+    ok(kraft(d.path()).args(["decompress", "-o", "y", "packed.bin"]));
+    assert_eq!(read(d.path().join("y")), data);
+
+    // A file named just ".kft" has no stem to restore to.
+    write(d.path(), ".kft", &read(d.path().join("packed.bin")));
+    fails1(kraft(d.path()).args(["decompress", ".kft"]));
+    assert_eq!(names(d.path()), set(&[".kft", "packed.bin", "x", "y"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// Metadata
+// ---------------------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn permissions_and_mtime_carry_over() {
+    use filetime::FileTime;
+    use std::os::unix::fs::PermissionsExt;
+
+    let d = tempdir();
+    let data = text(10_000, 30);
+    let f = write(d.path(), "f", &data);
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o640)).unwrap();
+    let old = FileTime::from_unix_time(1_000_000_000, 123_456_789);
+    filetime::set_file_mtime(&f, old).unwrap();
+
+    let check = |p: &Path| {
+        let m = fs::metadata(p).unwrap();
+        assert_eq!(m.permissions().mode() & 0o7777, 0o640, "{}", p.display());
+        let got = FileTime::from_last_modification_time(&m);
+        assert_eq!(got.unix_seconds(), old.unix_seconds(), "{}", p.display());
+        assert_eq!(got.nanoseconds(), old.nanoseconds(), "{}", p.display());
+    };
+    ok(kraft(d.path()).args(["compress", "f"]));
+    check(&d.path().join("f.kft"));
+    ok(kraft(d.path()).args(["compress", "f", "-o", "o.kft"]));
+    check(&d.path().join("o.kft"));
+
+    let e = tempdir();
+    fs::rename(d.path().join("f.kft"), e.path().join("f.kft")).unwrap();
+    ok(kraft(e.path()).args(["decompress", "f.kft"]));
+    check(&e.path().join("f"));
+    assert_eq!(read(e.path().join("f")), data);
+    ok(kraft(e.path()).args(["decompress", "-o", "g", "f.kft"]));
+    check(&e.path().join("g"));
+
+    // A read-only input gives a read-only output, and -f can still replace it.
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o400)).unwrap();
+    ok(kraft(d.path()).args(["compress", "f", "-o", "ro.kft"]));
+    let m = fs::metadata(d.path().join("ro.kft")).unwrap();
+    assert_eq!(m.permissions().mode() & 0o777, 0o400);
+    ok(kraft(d.path()).args(["compress", "-f", "f", "-o", "ro.kft"]));
+    assert_eq!(kraft_decode(d.path(), "ro.kft"), data);
+}
+
+/// Written from stdin, an output file has no input to take permissions from; it should
+/// get the usual mode for new files (0666 minus the umask), as with gzip and zstd, not
+/// the 0600 of a private temporary file.
+#[cfg(unix)]
+#[test]
+fn output_from_stdin_gets_the_mode_of_a_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let d = tempdir();
+    // The mode a new file gets here under the current umask.
+    let probe = write(d.path(), "probe", b"");
+    let want = fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    ok(kraft(d.path())
+        .args(["compress", "-o", "s.kft"])
+        .write_stdin("from stdin"));
+    let got = fs::metadata(d.path().join("s.kft"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        got, want,
+        "compress -o from stdin: mode {got:o}, a new file gets {want:o}"
+    );
+    ok(kraft(d.path())
+        .args(["decompress", "-o", "s"])
+        .write_stdin(read(d.path().join("s.kft"))));
+    let got = fs::metadata(d.path().join("s"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        got, want,
+        "decompress -o from stdin: mode {got:o}, want {want:o}"
+    );
+}
+
+/// Like gzip and zstd, compressed data is not written to a terminal without -f: neither
+/// from stdin nor with -c FILE. Needs a terminal, made by util-linux `script`; skipped
+/// without it.
+#[cfg(unix)]
+#[test]
+fn compressed_data_is_not_written_to_a_terminal() {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipping: `script` (util-linux) not found, no terminal to test with");
+        return;
+    }
+    let d = tempdir();
+    write(d.path(), "f", &text(2_000, 33));
+    let bin = assert_cmd::cargo::cargo_bin("kraft");
+    // Run `args` under a pseudo-terminal; returns the exit code and what the terminal got.
+    let on_tty = |args: &str| -> (Option<i32>, Vec<u8>) {
+        let line = format!("'{}' {args}", bin.display());
+        let out = std::process::Command::new("script")
+            .args(["-eqc", &line, "/dev/null"])
+            .current_dir(d.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (out.status.code(), out.stdout)
+    };
+    let refused = |args: &str| {
+        let (code, tty) = on_tty(args);
+        let shown: String = String::from_utf8_lossy(&tty).chars().take(60).collect();
+        assert_eq!(code, Some(1), "kraft {args} on a terminal: {shown:?}");
+        assert!(shown.contains("terminal"), "kraft {args}: {shown:?}");
+        assert!(
+            !shown.contains("KRFT"),
+            "kraft {args} wrote compressed data: {shown:?}"
+        );
+    };
+    refused("compress < f");
+    refused("compress - < f");
+    // -f writes anyway.
+    let (code, tty) = on_tty("compress -f < f");
+    assert_eq!(code, Some(0));
+    assert!(tty.starts_with(b"KRFT"));
+    // The same guard for -c FILE.
+    refused("compress -c f");
+    assert_eq!(names(d.path()), set(&["f"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// Edge sizes
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn empty_one_byte_and_random_inputs_round_trip() {
+    let d = tempdir();
+    let cases: [(&str, Vec<u8>); 5] = [
+        ("empty", Vec::new()),
+        ("one", vec![b'x']),
+        ("zero", vec![0]),
+        ("same", vec![b'a'; 100_000]),
+        ("random", random_bytes(300 * 1024, 31)),
+    ];
+    for (name, data) in &cases {
+        write(d.path(), name, data);
+        ok(kraft(d.path()).args(["compress", name]));
+        let kft = format!("{name}.kft");
+        kraft(d.path())
+            .args(["test", &kft])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(format!(
+                "OK ({} bytes",
+                data.len()
+            )));
+        let row = &info_json(d.path(), &kft)[0];
+        assert_eq!(row["original_bytes"].as_u64(), Some(data.len() as u64));
+        fs::remove_file(d.path().join(name)).unwrap();
+        ok(kraft(d.path()).args(["decompress", &kft]));
+        assert_eq!(&read(d.path().join(name)), data, "{name}");
+        // Through stdin/stdout as well.
+        let packed = compress_bytes(d.path(), data, &[]);
+        let back = ok(kraft(d.path()).arg("d").write_stdin(packed)).stdout;
+        assert_eq!(&back, data, "{name} via stdin");
+    }
+    // Incompressible data is stored, not expanded.
+    let size = fs::metadata(d.path().join("random.kft")).unwrap().len();
+    assert!(size <= 300 * 1024 + 64, "random: {size} bytes");
+    let row = &info_json(d.path(), "random.kft")[0];
+    assert!(row["stored_blocks"].as_u64().unwrap() >= 1, "{row}");
+    // A constant input costs no payload.
+    assert!(fs::metadata(d.path().join("same.kft")).unwrap().len() < 64);
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn help_and_version() {
+    let d = tempdir();
+    kraft(d.path())
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("compress").and(predicate::str::contains("report")));
+    kraft(d.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(env!("CARGO_PKG_VERSION")));
+    usage_error(&mut kraft(d.path()));
+    usage_error(kraft(d.path()).arg("frobnicate"));
+    usage_error(kraft(d.path()).args(["compress", "--no-such-flag"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// corpus gen, bench
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn corpus_gen_then_bench() {
+    let d = tempdir();
+    let dir = d.path().join("gen");
+    // Default seed and size (1 MiB per file).
+    let out = ok(kraft(d.path()).args(["corpus", "gen", "gen"]));
+    let s = stdout_of(&out);
+    assert!(s.contains("MANIFEST.tsv"), "{s}");
+
+    // The manifest lists every file with its size and hash.
+    let manifest = fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let mut lines = manifest.lines();
+    assert!(lines.next().unwrap().starts_with("file\tbytes\tsha256\t"));
+    let mut listed = BTreeSet::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 6, "{line}");
+        let data = read(dir.join(f[0]));
+        assert_eq!(data.len().to_string(), f[1], "{}", f[0]);
+        assert_eq!(hex(&Sha256::digest(&data)), f[2], "{}", f[0]);
+        let entropy: f64 = f[3].parse().unwrap();
+        assert!((0.0..=8.0 * data.len() as f64 + 1e-6).contains(&entropy));
+        assert!(s.contains(f[0]), "corpus gen names {}", f[0]);
+        listed.insert(f[0].to_string());
+    }
+    assert!(listed.len() >= 5, "{listed:?}");
+    let mut on_disk = names(&dir);
+    assert!(on_disk.remove("MANIFEST.tsv"));
+    assert_eq!(on_disk, listed);
+
+    for name in &listed {
+        let n = read(dir.join(name)).len();
+        assert!(n.abs_diff(1 << 20) < 1 << 12, "{name}: {n} bytes");
+    }
+
+    // Same seed and size: the same files; another seed: other files.
+    for sub in ["s1", "s2"] {
+        ok(kraft(d.path()).args(["corpus", "gen", sub, "--size", "20K", "--seed", "7"]));
+    }
+    ok(kraft(d.path()).args(["corpus", "gen", "s3", "--size", "20000", "--seed", "8"]));
+    for name in &listed {
+        let s1 = read(d.path().join("s1").join(name));
+        assert!(
+            s1.len().abs_diff(20 << 10) < 256,
+            "{name}: {} bytes",
+            s1.len()
+        );
+        assert_eq!(s1, read(d.path().join("s2").join(name)), "{name}");
+        assert_ne!(s1, read(d.path().join("s3").join(name)), "{name}");
+    }
+    // A file where the directory should be: an error, not a panic.
+    write(d.path(), "plain", b"x");
+    fails1(kraft(d.path()).args(["corpus", "gen", "plain"]));
+
+    // report and compress -v know the exact source entropy from the manifest.
+    let first = listed.iter().next().unwrap();
+    let path = format!("gen/{first}");
+    let r = report_json(d.path(), &path, &[]);
+    assert!(r["source_entropy_bits"].as_f64().is_some(), "{r}");
+    let out = ok(kraft(d.path()).args(["compress", "-v", "-c", &path]));
+    assert!(stderr_of(&out).contains("source entropy"));
+
+    // bench: one table line per file, starting with its name.
+    let out = ok(kraft(d.path()).args(["bench", "gen", "--repeat", "1"]));
+    let s = stdout_of(&out);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[0].starts_with("file"), "{s}");
+    for name in &listed {
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.split_whitespace().next() == Some(name.as_str()))
+                .count(),
+            1,
+            "bench line for {name} in:\n{s}"
+        );
+    }
+    assert!(!s.contains("MANIFEST.tsv"));
+    assert!(s.contains("total:"));
+    // bench writes nothing into the corpus directory.
+    let mut after = names(&dir);
+    after.remove("MANIFEST.tsv");
+    assert_eq!(after, listed);
+
+    // bench with two models; an unknown model is an error.
+    let out = ok(kraft(d.path()).args(["bench", "--repeat", "1", "--models", "iid,iid", &path]));
+    assert_eq!(
+        stdout_of(&out)
+            .lines()
+            .filter(|l| l.starts_with(first.as_str()))
+            .count(),
+        2
+    );
+    fails1(kraft(d.path()).args(["bench", "--models", "nope", &path]));
+    fails1(kraft(d.path()).args(["bench", "missing-dir"]));
+}
+
+// ---------------------------------------------------------------------------------------
+// The public corpora
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn public_corpora_round_trip_through_the_cli() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora");
+    if !root.is_dir() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{} not found (required under CI=true)", root.display());
+        }
+        eprintln!("skipping: ../shared/corpora not found ({})", root.display());
+        return;
+    }
+    let start = Instant::now();
+
+    // The manifest's hashes: make sure the inputs are the published files.
+    let manifest = fs::read_to_string(root.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
+    let mut hashes = std::collections::BTreeMap::new();
+    for line in manifest.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split('\t').collect();
+        hashes.insert(format!("{}/{}", f[0], f[1]), f[3].to_string());
+    }
+
+    let work = tempdir();
+    let mut count = 0;
+    let mut total = 0u64;
+    let mut packed_total = 0u64;
+    for set in ["calgary", "canterbury", "large"] {
+        let mut files: Vec<PathBuf> = fs::read_dir(root.join(set))
+            .unwrap_or_else(|e| panic!("{set}: {e}"))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{set} is empty");
+        for src in files {
+            let name = src.file_name().unwrap().to_string_lossy().into_owned();
+            let key = format!("{set}/{name}");
+            let data = read(&src);
+            let want = hashes
+                .get(&key)
+                .unwrap_or_else(|| panic!("{key} is not in MANIFEST.tsv"));
+            assert_eq!(
+                &hex(&Sha256::digest(&data)),
+                want,
+                "{key}: not the published file"
+            );
+
+            let kft = work.path().join(format!("{set}-{name}.kft"));
+            let back = work.path().join(format!("{set}-{name}"));
+            ok(kraft(work.path())
+                .arg("compress")
+                .arg(&src)
+                .arg("-o")
+                .arg(&kft));
+            ok(kraft(work.path())
+                .arg("decompress")
+                .arg(&kft)
+                .arg("-o")
+                .arg(&back));
+            assert!(read(&back) == data, "{key}: round trip differs");
+            let size = fs::metadata(&kft).unwrap().len();
+            assert!(size <= data.len() as u64 + 64, "{key}: expanded to {size}");
+            count += 1;
+            total += data.len() as u64;
+            packed_total += size;
+            fs::remove_file(&kft).unwrap();
+            fs::remove_file(&back).unwrap();
+        }
+    }
+    assert_eq!(
+        count,
+        hashes.len(),
+        "every file of MANIFEST.tsv was checked"
+    );
+    eprintln!(
+        "public corpora: {count} files, {total} -> {packed_total} bytes ({:.4} bits/byte), {:.1} s",
+        8.0 * packed_total as f64 / total as f64,
+        start.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,312 @@
+//! Library round trips, bounds and error handling.
+
+use std::io::{Read, Write};
+
+use kraft::{Error, Options};
+use proptest::prelude::*;
+
+fn roundtrip(data: &[u8], options: &Options) -> Vec<u8> {
+    let packed = kraft::compress(data, options).unwrap();
+    assert_eq!(kraft::decompress(&packed).unwrap(), data);
+    packed
+}
+
+#[test]
+fn edge_inputs_round_trip() {
+    let all: Vec<u8> = (0..=255).collect();
+    for data in [&b""[..], b"x", &[7u8; 100_000], &all, &all.repeat(300)] {
+        roundtrip(data, &Options::default());
+        roundtrip(data, &Options::default().block_size(1000));
+    }
+}
+
+#[test]
+fn one_repeated_byte_costs_no_payload() {
+    let data = vec![b'a'; 1 << 20];
+    let r = kraft::report(&data, &Options::default()).unwrap();
+    assert_eq!(r.payload_bits, 0);
+    assert!(r.achieved_bits <= 8 * 48, "{} bits", r.achieved_bits);
+}
+
+/// Skewed i.i.d. bytes from a fixed generator: p(k) ∝ 0.97^k over all 256 values.
+fn skewed(n: usize, seed: u64) -> Vec<u8> {
+    let weights: Vec<f64> = (0..256).map(|k| 0.97f64.powi(k)).collect();
+    let total: f64 = weights.iter().sum();
+    let mut cdf = Vec::with_capacity(256);
+    let mut acc = 0.0;
+    for w in &weights {
+        acc += w / total;
+        cdf.push(acc);
+    }
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            cdf.partition_point(|&c| c < u).min(255) as u8
+        })
+        .collect()
+}
+
+/// The acceptance bound of the i.i.d. model: on 1 MB of i.i.d. data, achieved bits are
+/// at most N·H0·1.001 plus the header, the table is at most 600 bytes, and the coder
+/// loses less than 0.1% against the model's ideal code length.
+#[test]
+fn iid_reaches_the_empirical_entropy() {
+    let data = skewed(1_000_000, 42);
+    let r = kraft::report(&data, &Options::new().model("iid")).unwrap();
+    let n = data.len() as f64;
+    let h0 = kraft::report::empirical_entropies(&data)[0];
+    assert_eq!(r.blocks, 1);
+    assert!(
+        r.params_bits <= 8 * 600,
+        "table {} bytes",
+        r.params_bits / 8
+    );
+    assert!(
+        (r.payload_bits as f64) <= n * h0 * 1.001,
+        "payload {} bits, N·H0 = {}",
+        r.payload_bits,
+        n * h0
+    );
+    assert!(
+        r.coder_overhead_percent < 0.1,
+        "{}%",
+        r.coder_overhead_percent
+    );
+    // The ideal code length of the quantized model is itself within 0.01% of N·H0.
+    assert!(r.model_ideal_bits <= n * h0 * 1.0001);
+    assert!(r.model_ideal_bits >= n * h0 - 1e-6);
+    let packed = roundtrip(&data, &Options::new().model("iid"));
+    assert_eq!(8 * packed.len() as u64, r.achieved_bits);
+}
+
+#[test]
+fn table_for_all_256_symbols_is_small() {
+    let data: Vec<u8> = (0..=255u8).cycle().take(1 << 16).collect();
+    let r = kraft::report(&data, &Options::default()).unwrap();
+    assert!(r.params_bits / 8 <= 600);
+}
+
+#[test]
+fn streaming_matches_one_shot_and_any_write_pattern() {
+    let data = skewed(300_000, 7);
+    let opts = Options::default()
+        .block_size(64 << 10)
+        .content_size(Some(data.len() as u64));
+    let one_shot = kraft::compress(&data, &opts).unwrap();
+    let mut enc = kraft::Encoder::new(Vec::new(), &opts).unwrap();
+    for chunk in data.chunks(777) {
+        enc.write_all(chunk).unwrap();
+    }
+    let streamed = enc.finish().unwrap();
+    assert_eq!(one_shot, streamed);
+    let mut out = Vec::new();
+    let mut dec = kraft::Decoder::new(&streamed[..]);
+    let mut buf = [0u8; 1000];
+    loop {
+        let n = dec.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(out, data);
+    assert_eq!(dec.streams()[0].blocks, 5);
+}
+
+#[test]
+fn concatenated_streams_decode_to_the_concatenation() {
+    let mut packed = kraft::compress(b"hello ", &Options::default()).unwrap();
+    packed.extend(kraft::compress(b"world", &Options::default()).unwrap());
+    assert_eq!(kraft::decompress(&packed).unwrap(), b"hello world");
+}
+
+#[test]
+fn declared_size_mismatch_is_an_error() {
+    let opts = Options::default().content_size(Some(10));
+    let mut enc = kraft::Encoder::new(Vec::new(), &opts).unwrap();
+    enc.write_all(b"short").unwrap();
+    assert!(matches!(enc.finish(), Err(Error::InvalidOption(_))));
+}
+
+#[test]
+fn bad_options_are_rejected() {
+    assert!(matches!(
+        kraft::compress(b"x", &Options::default().level(0)),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        kraft::compress(b"x", &Options::default().level(10)),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        kraft::compress(b"x", &Options::default().block_size(0)),
+        Err(Error::InvalidOption(_))
+    ));
+    assert!(matches!(
+        kraft::compress(b"x", &Options::default().model("nope")),
+        Err(Error::UnknownModelName(_))
+    ));
+}
+
+#[test]
+fn damaged_streams_give_typed_errors() {
+    let data = skewed(50_000, 3);
+    let packed = kraft::compress(&data, &Options::default()).unwrap();
+    assert!(matches!(kraft::decompress(b""), Err(Error::Truncated(_))));
+    assert!(matches!(
+        kraft::decompress(b"PK\x03\x04 not kraft"),
+        Err(Error::BadMagic)
+    ));
+    let mut v = packed.clone();
+    v[4] = 99;
+    assert!(matches!(
+        kraft::decompress(&v),
+        Err(Error::UnsupportedVersion(99))
+    ));
+    let mut v = packed.clone();
+    v[6] = 77; // model id: caught by the header checksum
+    assert!(matches!(
+        kraft::decompress(&v),
+        Err(Error::HeaderChecksum { .. })
+    ));
+    // A payload byte in the middle of the only block.
+    let mut v = packed.clone();
+    let mid = v.len() / 2;
+    v[mid] ^= 0x10;
+    match kraft::decompress(&v) {
+        Err(Error::Checksum { block: 0, .. }) | Err(Error::Corrupt { block: Some(0), .. }) => {}
+        other => panic!("expected a block-0 error, got {other:?}"),
+    }
+    for cut in [1, 5, 12, packed.len() / 2, packed.len() - 1] {
+        assert!(kraft::decompress(&packed[..cut]).is_err(), "cut at {cut}");
+    }
+    // Trailing garbage after a complete stream.
+    let mut v = packed.clone();
+    v.extend_from_slice(b"junk");
+    assert!(kraft::decompress(&v).is_err());
+}
+
+#[test]
+fn unknown_model_id_is_reported() {
+    struct Other;
+    impl kraft::model::Model for Other {
+        fn id(&self) -> u8 {
+            250
+        }
+        fn name(&self) -> &str {
+            "other"
+        }
+        fn fit(&self, _: &[u8], _: &mut Vec<u8>) -> kraft::Result<kraft::model::Predictor> {
+            Ok(kraft::model::Predictor::Static(Box::new(
+                kraft::model::Categorical::uniform(),
+            )))
+        }
+        fn load(&self, _: &[u8], _: usize) -> kraft::Result<kraft::model::Predictor> {
+            self.fit(&[], &mut Vec::new())
+        }
+    }
+    let packed = kraft::compress_with(b"some bytes to code", &Options::default(), &Other).unwrap();
+    assert!(matches!(
+        kraft::decompress(&packed),
+        Err(Error::UnknownModel(250))
+    ));
+}
+
+/// A byte-wise adaptive model through the generic driver: order-1 counts.
+struct Order1 {
+    counts: Vec<[u32; 256]>,
+    prev: usize,
+    dist: kraft::model::Categorical,
+}
+
+impl kraft::model::ByteModel for Order1 {
+    fn predict(&mut self) -> &kraft::model::Categorical {
+        let row = &self.counts[self.prev];
+        let total: u64 = row.iter().map(|&c| u64::from(c)).sum();
+        // Spread 2^16 over counts (+1 each), exactly.
+        let mut freq = [0u32; 256];
+        let mut left = 65536u64 - 256;
+        let mut acc = 0u64;
+        for (s, f) in freq.iter_mut().enumerate() {
+            let share = left * u64::from(row[s]) / total.max(1);
+            *f = 1 + share as u32;
+            acc += share;
+        }
+        left -= acc;
+        freq[0] += left as u32;
+        self.dist = kraft::model::Categorical::from_frequencies(freq).unwrap();
+        &self.dist
+    }
+    fn update(&mut self, byte: u8) {
+        self.counts[self.prev][usize::from(byte)] += 1;
+        self.prev = usize::from(byte);
+    }
+}
+
+struct Order1Model;
+impl kraft::model::Model for Order1Model {
+    fn id(&self) -> u8 {
+        201
+    }
+    fn name(&self) -> &str {
+        "order1"
+    }
+    fn fit(&self, _: &[u8], _: &mut Vec<u8>) -> kraft::Result<kraft::model::Predictor> {
+        self.load(&[], 0)
+    }
+    fn load(&self, _: &[u8], _: usize) -> kraft::Result<kraft::model::Predictor> {
+        Ok(kraft::model::Predictor::Bytes(Box::new(Order1 {
+            counts: vec![[0; 256]; 256],
+            prev: 0,
+            dist: kraft::model::Categorical::uniform(),
+        })))
+    }
+}
+
+#[test]
+fn a_user_byte_model_gets_a_file_and_a_report() {
+    let data = b"abababababcbcbcbcabababab".repeat(400);
+    let packed = kraft::compress_with(&data, &Options::default(), &Order1Model).unwrap();
+    let mut reg = kraft::Registry::builtin();
+    reg.register(201, |_| Ok(Box::new(Order1Model)));
+    assert_eq!(kraft::decompress_with(&packed, &reg).unwrap(), data);
+    let r = kraft::report_with(&data, &Options::default(), &Order1Model).unwrap();
+    assert_eq!(r.achieved_bits, 8 * packed.len() as u64);
+    // Range coder: within 0.1% of the model's ideal code length plus its flush words.
+    assert!(
+        r.coder_overhead_bits < r.model_ideal_bits * 0.001 + 64.0,
+        "{r:?}"
+    );
+    assert!(r.bits_per_byte < 1.0);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn random_bytes_round_trip(data in proptest::collection::vec(any::<u8>(), 0..5000), bs in 1usize..3000) {
+        let packed = kraft::compress(&data, &Options::default().block_size(bs)).unwrap();
+        prop_assert_eq!(kraft::decompress(&packed).unwrap(), data);
+    }
+
+    #[test]
+    fn skewed_bytes_round_trip(data in proptest::collection::vec(prop_oneof![9 => Just(b'a'), 1 => any::<u8>()], 0..20000)) {
+        let packed = kraft::compress(&data, &Options::default()).unwrap();
+        prop_assert_eq!(kraft::decompress(&packed).unwrap(), data);
+    }
+
+    #[test]
+    fn damaged_streams_never_panic(data in proptest::collection::vec(any::<u8>(), 1..3000), pos in any::<prop::sample::Index>(), bit in 0u8..8) {
+        let mut packed = kraft::compress(&data, &Options::default()).unwrap();
+        let i = pos.index(packed.len());
+        packed[i] ^= 1 << bit;
+        // Either an error or, when the flip hit a bit that does not matter, the original.
+        if let Ok(out) = kraft::decompress(&packed) {
+            prop_assert_eq!(out, data);
+        }
+    }
+}
