@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
-use crate::model::{Iid, Model, ids};
+use crate::model::{Cm, Iid, Model, ids};
 
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 6;
@@ -118,6 +118,7 @@ impl Options {
     pub fn build_model(&self) -> Result<Box<dyn Model>> {
         match self.model.as_str() {
             "iid" => Ok(Box::new(Iid)),
+            "cm" => Ok(Box::new(Cm::new(self.level))),
             other => Err(Error::UnknownModelName(other.to_string())),
         }
     }
@@ -160,6 +161,9 @@ impl Registry {
             }
             Ok(Box::new(Iid))
         });
+        r.register(ids::CM, |settings| {
+            Ok(Box::new(Cm::from_settings(settings)?))
+        });
         r
     }
 
@@ -187,6 +191,7 @@ impl Registry {
 pub fn model_name(id: u8) -> String {
     match id {
         ids::IID => "iid".to_string(),
+        ids::CM => "cm".to_string(),
         other => format!("model #{other}"),
     }
 }

@@ -58,9 +58,11 @@
 //! # Ok::<(), kraft::Error>(())
 //! ```
 
+pub mod cm;
 mod iid;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
+pub use cm::Cm;
 pub use iid::Iid;
 
 use crate::error::Result;
@@ -143,7 +145,9 @@ pub trait BitModel: Send {
 pub mod ids {
     /// [`super::Iid`].
     pub const IID: u8 = 1;
+    /// [`super::Cm`].
+    pub const CM: u8 = 2;
 }
 
 /// Names of the built-in models, as accepted by `--model`.
-pub const BUILTIN: &[&str] = &["iid"];
+pub const BUILTIN: &[&str] = &["cm", "iid"];

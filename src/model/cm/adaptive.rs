@@ -1,0 +1,234 @@
+//! Learned maps: context → probability ([`StateMap`]), probability refinement ([`Apm`]),
+//! and the logistic mixer ([`Mixer`]). Integer arithmetic throughout.
+
+use super::logistic::{LIMIT, Logistic};
+
+/// 65536·2 / (2n + 3): the step size after n updates, 1/(n + 1.5).
+fn reciprocals() -> [u32; 1024] {
+    std::array::from_fn(|n| (131_072 / (2 * n as u32 + 3)) as u32)
+}
+
+/// A table of adaptive probabilities, each with its own count: the n-th update moves the
+/// probability 1/(n + 1.5) of the way to the bit (the running average of what was seen,
+/// i.e. the sequential estimate of a Bernoulli parameter), until n reaches `limit`, after
+/// which the rate stays at 1/(limit + 1.5) so old data is slowly forgotten.
+///
+/// Contract: `p(i)` then `update(i, bit)` with the same `i`.
+pub struct StateMap {
+    /// 22-bit probability << 10 | 10-bit count.
+    t: Vec<u32>,
+    limit: u32,
+    rec: [u32; 1024],
+}
+
+impl StateMap {
+    /// `n` entries, all starting at `init(i)` (16-bit P(1)).
+    pub fn new(n: usize, limit: u32, init: impl Fn(usize) -> u32) -> Self {
+        StateMap {
+            t: (0..n)
+                .map(|i| (init(i).clamp(1, 65535) << 16) & !1023)
+                .collect(),
+            limit: limit.min(1023),
+            rec: reciprocals(),
+        }
+    }
+
+    /// 16-bit P(1) of entry `i`.
+    #[inline]
+    pub fn p(&self, i: usize) -> u32 {
+        self.t[i] >> 16
+    }
+
+    /// Learn `bit` at entry `i`.
+    #[inline]
+    pub fn update(&mut self, i: usize, bit: bool) {
+        let e = self.t[i];
+        let n = e & 1023;
+        let p = i64::from(e >> 10);
+        let target = if bit { (1i64 << 22) - 1 } else { 0 };
+        let p = p + (((target - p) * i64::from(self.rec[n as usize])) >> 16);
+        let n = if n < self.limit { n + 1 } else { n };
+        self.t[i] = ((p as u32) << 10) | n;
+    }
+}
+
+/// Adaptive probability map (secondary estimation): refines a probability given a small
+/// context by interpolating between 33 learned points along the stretched axis.
+///
+/// Contract: `refine(p, cx)` then `update(bit)`.
+pub struct Apm {
+    t: Vec<u16>,
+    index: usize,
+    rate: u32,
+}
+
+impl Apm {
+    /// `contexts` contexts; `rate` is the shift of each update (higher: slower).
+    pub fn new(contexts: usize, rate: u32, lg: &Logistic) -> Self {
+        let t = (0..contexts * 33)
+            .map(|i| lg.squash(((i % 33) as i32 - 16) * 128) as u16)
+            .collect();
+        Apm { t, index: 0, rate }
+    }
+
+    /// The refined 16-bit probability of `p` in context `cx`.
+    #[inline]
+    pub fn refine(&mut self, lg: &Logistic, p: u32, cx: usize) -> u32 {
+        let s = lg.stretch(p) + 2048; // 1..=4095
+        let lo = (s >> 7) as usize;
+        let w = (s & 127) as u32;
+        let base = cx * 33 + lo;
+        // Remember the nearer point; it is the one updated.
+        self.index = base + usize::from(w >= 64);
+        (u32::from(self.t[base]) * (128 - w) + u32::from(self.t[base + 1]) * w) >> 7
+    }
+
+    /// Learn `bit` at the point used last.
+    #[inline]
+    pub fn update(&mut self, bit: bool) {
+        let t = &mut self.t[self.index];
+        let target: i32 = if bit { 65535 } else { 0 };
+        let v = i32::from(*t);
+        *t = (v + ((target - v) >> self.rate)).clamp(16, 65519) as u16;
+    }
+}
+
+/// A gated logistic mixer: p = squash(Σ w_i·x_i) over stretched inputs x_i, with one
+/// weight vector per value of a selecting context; trained online by gradient descent
+/// on coding cost, w_i += η·x_i·(bit − p).
+///
+/// Contract per bit: `add` each input (same count every bit), `mix(select)`, then
+/// `update(bit)`; `clear` is implied by `update`.
+pub struct Mixer {
+    n: usize,
+    weights: Vec<i32>,
+    x: Vec<i32>,
+    nx: usize,
+    base: usize,
+    dot: i32,
+    p: u32,
+    rate: i32,
+}
+
+impl Mixer {
+    /// `n` inputs, `contexts` weight vectors, learning rate `rate` (about 2..16).
+    pub fn new(n: usize, contexts: usize, rate: i32, initial_weight: i32) -> Self {
+        Mixer {
+            n,
+            weights: vec![initial_weight; n * contexts],
+            x: vec![0; n],
+            nx: 0,
+            base: 0,
+            dot: 0,
+            p: 32768,
+            rate,
+        }
+    }
+
+    /// Add one stretched input.
+    #[inline]
+    pub fn add(&mut self, x: i32) {
+        debug_assert!(self.nx < self.n);
+        self.x[self.nx] = x;
+        self.nx += 1;
+    }
+
+    /// Mix with the weight vector of context `select`; returns the stretched output.
+    #[inline]
+    pub fn mix(&mut self, lg: &Logistic, select: usize) -> i32 {
+        debug_assert_eq!(self.nx, self.n);
+        self.base = select * self.n;
+        let w = &self.weights[self.base..self.base + self.n];
+        let dot: i64 = self
+            .x
+            .iter()
+            .zip(w)
+            .map(|(&x, &w)| i64::from(x) * i64::from(w))
+            .sum();
+        self.dot = ((dot >> 16) as i32).clamp(-LIMIT, LIMIT);
+        self.p = lg.squash(self.dot);
+        self.dot
+    }
+
+    /// The last output as a 16-bit probability.
+    #[inline]
+    pub fn p(&self) -> u32 {
+        self.p
+    }
+
+    /// Train the weights used last toward `bit`.
+    #[inline]
+    pub fn update(&mut self, bit: bool) {
+        let err = ((i32::from(bit) << 16) - self.p as i32) >> 4; // 12-bit error
+        let e = err * self.rate;
+        let w = &mut self.weights[self.base..self.base + self.n];
+        for (w, &x) in w.iter_mut().zip(&self.x) {
+            *w = (*w + ((x * e) >> 14)).clamp(-(1 << 22), 1 << 22);
+        }
+        self.nx = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A naive f64 reference of the StateMap rule: p_n = running mean with prior ½ and
+    /// weight 1.5. The integer map must follow it closely.
+    #[test]
+    fn statemap_follows_the_running_mean() {
+        let mut sm = StateMap::new(1, 1023, |_| 32768);
+        let mut reference = 0.5f64;
+        let bits = [true, true, false, true, true, true, false, true, true, true];
+        for (n, &b) in bits.iter().cycle().take(300).enumerate() {
+            let got = sm.p(0) as f64 / 65536.0;
+            assert!(
+                (got - reference).abs() < 0.002,
+                "step {n}: {got} vs {reference}"
+            );
+            sm.update(0, b);
+            reference += (f64::from(u8::from(b)) - reference) / (n as f64 + 1.5);
+        }
+        assert!((sm.p(0) as f64 / 65536.0 - 0.8).abs() < 0.02);
+    }
+
+    #[test]
+    fn mixer_learns_to_trust_the_good_input() {
+        let lg = Logistic::new();
+        let mut m = Mixer::new(2, 1, 6, 1 << 14);
+        let mut x: u32 = 1;
+        let mut cost = 0.0;
+        for i in 0..20000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let bit = x >> 31 == 1;
+            // Input 0 knows the bit (p = 0.9 toward it), input 1 is noise.
+            m.add(if bit { 563 } else { -563 });
+            m.add(((x >> 7) & 1023) as i32 - 512);
+            m.mix(&lg, 0);
+            if i > 10000 {
+                let p = m.p() as f64 / 65536.0;
+                cost -= if bit { p.log2() } else { (1.0 - p).log2() };
+            }
+            m.update(bit);
+        }
+        assert!(cost / 9999.0 < 0.2, "{} bits/bit", cost / 9999.0);
+    }
+
+    #[test]
+    fn apm_starts_as_identity_and_learns() {
+        let lg = Logistic::new();
+        let mut a = Apm::new(1, 6, &lg);
+        for p in [1000u32, 20000, 32768, 50000, 64000] {
+            let r = a.refine(&lg, p, 0);
+            assert!(
+                (r as i64 - p as i64).abs() < (p.min(65536 - p) / 20 + 40) as i64,
+                "{p} -> {r}"
+            );
+        }
+        for _ in 0..2000 {
+            a.refine(&lg, 32768, 0);
+            a.update(true);
+        }
+        assert!(a.refine(&lg, 32768, 0) > 60000);
+    }
+}

@@ -1,0 +1,159 @@
+//! `cm`: the context-mixing model, the default for real data.
+//!
+//! The chain rule twice: p(x_1..x_N) = Π_n p(x_n | x_<n), and each byte as 8 binary
+//! decisions, p(x_n) = Π_i p(b_i | b_<i, x_<n). For each bit, context models of several
+//! orders (the preceding bytes plus the partial byte, hashed into a shared table with
+//! check bytes), word contexts for text, sparse and record contexts for binary and
+//! tabular data, and a match model each give a probability; logistic mixers whose
+//! weights are learned online (selected by small contexts) combine them, and adaptive
+//! probability maps refine the result. Encoder and decoder run this same code; all of
+//! it is integer arithmetic, so it is bit-exact on every machine.
+//!
+//! | level | orders | word | sparse | record | table (max) |
+//! |---|---|---|---|---|---|
+//! | 1 | 1–4 | – | – | – | 16 MiB |
+//! | 2–3 | 1–4, 6 | ✓ | – | ✓ | 64 MiB |
+//! | 4–5 | 1–6 | ✓ | ✓ | ✓ | 128 MiB |
+//! | 6 (default) | 1–6, 8 | ✓ | ✓ | ✓ | 256 MiB |
+//! | 7–8 | 1–6, 8, 12 | ✓ | ✓ | ✓ | 512 MiB |
+//! | 9 | 1–6, 8, 12, 16 | ✓ | ✓ | ✓ | 1 GiB |
+//!
+//! The table shrinks to what the block needs (about four slots per context per byte),
+//! so small inputs use little memory at any level.
+
+mod adaptive;
+mod logistic;
+mod predictor;
+mod state;
+
+use super::{BitModel, Model, Predictor, ids};
+use crate::error::{Error, Result};
+
+/// What a level turns on.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Orders of the hashed byte contexts.
+    pub orders: &'static [u8],
+    /// Word contexts (current word; current and previous word).
+    pub word: bool,
+    /// Sparse contexts (bytes 2, 3, and 3–4 back).
+    pub sparse: bool,
+    /// Record contexts (bytes one and two records back).
+    pub record: bool,
+    /// Shortest match the match model follows.
+    pub match_min: usize,
+    /// log2 of the match model's index entries (at most).
+    pub match_bits: u32,
+    /// log2 of the shared table's 64-byte buckets (at most).
+    pub table_bits: u32,
+}
+
+impl Config {
+    /// The configuration of `level` (1..=9).
+    pub fn for_level(level: u8) -> Config {
+        let (orders, word, sparse, record, table_bits): (&'static [u8], _, _, _, _) = match level {
+            1 => (&[1, 2, 3, 4], false, false, false, 18),
+            2 | 3 => (&[1, 2, 3, 4, 6], true, false, true, 20),
+            4 | 5 => (&[1, 2, 3, 4, 5, 6], true, true, true, 21),
+            6 => (&[1, 2, 3, 4, 5, 6, 8], true, true, true, 22),
+            7 | 8 => (&[1, 2, 3, 4, 5, 6, 8, 12], true, true, true, 23),
+            _ => (&[1, 2, 3, 4, 5, 6, 8, 12, 16], true, true, true, 24),
+        };
+        Config {
+            orders,
+            word,
+            sparse,
+            record,
+            match_min: if level >= 7 { 8 } else { 6 },
+            match_bits: 22,
+            table_bits,
+        }
+    }
+
+    /// Number of hashed contexts.
+    pub fn contexts(&self) -> usize {
+        self.orders.len()
+            + 2 * usize::from(self.word)
+            + 3 * usize::from(self.sparse)
+            + 2 * usize::from(self.record)
+    }
+}
+
+/// The context-mixing model at a level.
+#[derive(Clone, Debug)]
+pub struct Cm {
+    level: u8,
+    config: Config,
+}
+
+impl Cm {
+    /// `cm` at `level` (1..=9).
+    pub fn new(level: u8) -> Cm {
+        let level = level.clamp(1, 9);
+        Cm {
+            level,
+            config: Config::for_level(level),
+        }
+    }
+
+    /// Build from stream settings (one byte: the level).
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] for anything but one byte in 1..=9.
+    pub fn from_settings(settings: &[u8]) -> Result<Cm> {
+        match settings {
+            [l @ 1..=9] => Ok(Cm::new(*l)),
+            _ => Err(Error::corrupt("cm settings must be one level byte 1..=9")),
+        }
+    }
+}
+
+struct Bits(predictor::Predictor);
+
+impl BitModel for Bits {
+    #[inline]
+    fn p1(&mut self) -> u32 {
+        self.0.p1()
+    }
+    #[inline]
+    fn update(&mut self, bit: bool) {
+        self.0.update(bit)
+    }
+}
+
+impl Model for Cm {
+    fn id(&self) -> u8 {
+        ids::CM
+    }
+
+    fn name(&self) -> &str {
+        "cm"
+    }
+
+    fn settings(&self) -> Vec<u8> {
+        vec![self.level]
+    }
+
+    fn fit(&self, block: &[u8], _params: &mut Vec<u8>) -> Result<Predictor> {
+        self.load(&[], block.len())
+    }
+
+    fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
+        if !params.is_empty() {
+            return Err(Error::corrupt("cm takes no block parameters"));
+        }
+        Ok(Predictor::Bits(Box::new(Bits(predictor::Predictor::new(
+            &self.config,
+            len,
+        )))))
+    }
+
+    fn memory(&self, block_size: usize) -> usize {
+        let n = self.config.contexts();
+        let buckets = (block_size.max(1) * n / 2)
+            .next_power_of_two()
+            .max(1 << 12)
+            .min(1 << self.config.table_bits);
+        buckets * 64 + (4 << self.config.match_bits) + block_size + (3 << 16) * 66 + (1 << 20)
+    }
+}

@@ -1,0 +1,442 @@
+//! The context-mixing bit predictor.
+//!
+//! Per byte (at its first bit) every context is hashed from the history; per nibble each
+//! hashed context finds its 16-byte slot in a shared table (one check byte, then the
+//! bit-history states of the nibble's 15 tree nodes). Per bit, each context's state is
+//! mapped to a probability by its own [`StateMap`], stretched, and given to the mixers
+//! together with the match model's prediction; the mixers' outputs are mixed again, and
+//! three [`Apm`]s refine the result. After the bit is coded everything learns it.
+//!
+//! Call contract ([`crate::model::BitModel`]): `p1()`, then `update(bit)`, 8 times a byte.
+
+use super::Config;
+use super::adaptive::{Apm, Mixer, StateMap};
+use super::logistic::Logistic;
+use super::state::States;
+
+const SLOT: usize = 16;
+const BUCKET: usize = 64;
+
+#[inline]
+fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x7fb5_d329_728e_a185);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x81da_def4_bc2d_d44d);
+    x ^ (x >> 33)
+}
+
+/// Match model: the longest earlier occurrence of the recent bytes predicts the next.
+struct Match {
+    table: Vec<u32>,
+    mask: usize,
+    min_len: usize,
+    ptr: usize,
+    len: usize,
+    expected: u32,
+    sm: StateMap,
+    sm_index: Option<usize>,
+}
+
+impl Match {
+    /// Length bucket 0..=31 (0: no match).
+    #[inline]
+    fn bucket(&self) -> usize {
+        match self.len {
+            0 => 0,
+            l if l < 16 => l,
+            l => (16 + (l - 16) / 16).min(31),
+        }
+    }
+}
+
+/// Record-length detector: a byte value recurring at one distance twice in a row votes
+/// for that distance as the record length.
+struct Records {
+    last: [u32; 256],
+    dist: [u32; 256],
+    candidate: u32,
+    votes: i32,
+    length: u32,
+}
+
+/// The context-mixing model for one block.
+pub struct Predictor {
+    lg: Logistic,
+    states: States,
+    hist: Vec<u8>,
+    c0: u32,
+    bitpos: u32,
+    c8: u64,
+    c16: u64,
+    word: u64,
+    prev_word: u64,
+    order0: Vec<u8>,
+    table: Vec<u8>,
+    table_mask: usize,
+    /// Byte hash of each hashed context, set at each byte boundary.
+    hashes: Vec<u64>,
+    /// Offset of each hashed context's current slot in `table`.
+    slots: Vec<usize>,
+    /// Where each context's current state lives (`usize::MAX` for order 0's own table).
+    loc: Vec<usize>,
+    sm: StateMap,
+    sm_index: Vec<usize>,
+    m: Match,
+    rec: Records,
+    mixers: Vec<Mixer>,
+    selects: Vec<usize>,
+    final_mixer: Mixer,
+    apm: [Apm; 3],
+    apm_p: u32,
+    pr: u32,
+    config: Config,
+}
+
+impl Predictor {
+    /// A fresh model for a block of `len` bytes.
+    pub fn new(config: &Config, len: usize) -> Predictor {
+        let lg = Logistic::new();
+        let states = States::new();
+        let n_hashed = config.contexts();
+        // Enough buckets for every context's two slots per byte, within the level's bound.
+        let want = (len.max(1) * n_hashed / 2).next_power_of_two().max(1 << 12);
+        let buckets = want.min(1 << config.table_bits);
+        let n_ctx = n_hashed + 1; // + order 0
+        let n_inputs = n_ctx + 2 + 1; // + match (2) + bias
+        let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
+        let mixers = vec![
+            Mixer::new(n_inputs, 256, 6, 1 << 14),
+            Mixer::new(n_inputs, 32 * 8, 6, 1 << 14),
+            Mixer::new(n_inputs, 256, 6, 1 << 14),
+        ];
+        let apm = [
+            Apm::new(256, 7, &lg),
+            Apm::new(1 << 16, 7, &lg),
+            Apm::new(1 << 16, 7, &lg),
+        ];
+        let match_bits = config
+            .match_bits
+            .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10));
+        Predictor {
+            states,
+            hist: Vec::with_capacity(len),
+            c0: 1,
+            bitpos: 0,
+            c8: 0,
+            c16: 0,
+            word: 0,
+            prev_word: 0,
+            order0: vec![0; 256],
+            table: vec![0; buckets * BUCKET],
+            table_mask: buckets - 1,
+            hashes: vec![0; n_hashed],
+            slots: vec![0; n_hashed],
+            loc: vec![0; n_ctx],
+            sm,
+            sm_index: vec![0; n_ctx],
+            m: Match {
+                table: vec![0; 1 << match_bits],
+                mask: (1 << match_bits) - 1,
+                min_len: config.match_min,
+                ptr: 0,
+                len: 0,
+                expected: 0,
+                sm: StateMap::new(64, 1023, |i| if i & 1 == 1 { 60000 } else { 5536 }),
+                sm_index: None,
+            },
+            rec: Records {
+                last: [0; 256],
+                dist: [0; 256],
+                candidate: 0,
+                votes: 0,
+                length: 0,
+            },
+            final_mixer: Mixer::new(mixers.len() + 1, 8, 4, (1 << 16) / 3),
+            selects: vec![0; mixers.len()],
+            mixers,
+            apm,
+            apm_p: 32768,
+            pr: 32768,
+            config: config.clone(),
+            lg,
+        }
+        .primed()
+    }
+
+    fn primed(mut self) -> Self {
+        self.byte_contexts();
+        self.find_slots();
+        self
+    }
+
+    /// Hash every context from the history (at a byte boundary).
+    fn byte_contexts(&mut self) {
+        let c8 = self.c8;
+        let c4 = c8 as u32;
+        let mut hs = [0u64; 32];
+        let mut n = 0;
+        for &k in self.config.orders {
+            let h = match k {
+                1..=7 => c8 & ((1u64 << (8 * k)) - 1),
+                8 => c8,
+                _ => {
+                    let extra = (u32::from(k) - 8).min(7);
+                    mix64(c8)
+                        ^ (self.c16 & ((1u64 << (8 * extra)) - 1))
+                            .wrapping_mul(0x2545_f491_4f6c_dd1d)
+                }
+            };
+            hs[n] = h ^ (u64::from(k) << 58);
+            n += 1;
+        }
+        if self.config.word {
+            hs[n] = self.word ^ 0x1111;
+            hs[n + 1] = self.word ^ mix64(self.prev_word);
+            n += 2;
+        }
+        if self.config.sparse {
+            hs[n] = u64::from(c4 & 0x0000_ff00) | 0x1 << 40;
+            hs[n + 1] = u64::from(c4 & 0x00ff_0000) | 0x2 << 40;
+            hs[n + 2] = u64::from(c4 & 0xffff_0000) | 0x3 << 40;
+            n += 3;
+        }
+        if self.config.record {
+            let r = self.rec.length as usize;
+            let pos = self.hist.len();
+            let above = |k: usize| {
+                if r > 0 && pos >= k * r {
+                    u64::from(self.hist[pos - k * r])
+                } else {
+                    0
+                }
+            };
+            let (a1, a2) = (above(1), above(2));
+            let r64 = r as u64;
+            hs[n] = a1 | a2 << 8 | r64 << 16 | 0x5 << 40;
+            hs[n + 1] = a1 | u64::from(c4 & 0xff) << 8 | r64 << 16 | 0x6 << 40;
+            n += 2;
+        }
+        debug_assert_eq!(n, self.hashes.len());
+        for (i, (dst, &h)) in self.hashes.iter_mut().zip(&hs[..n]).enumerate() {
+            *dst = mix64(h.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+        }
+    }
+
+    /// Find each hashed context's slot for the current nibble.
+    fn find_slots(&mut self) {
+        let nibble = if self.bitpos == 0 {
+            0
+        } else {
+            u64::from(self.c0) << 48
+        };
+        for i in 0..self.hashes.len() {
+            let h = if nibble == 0 {
+                self.hashes[i]
+            } else {
+                mix64(self.hashes[i] ^ nibble)
+            };
+            self.slots[i] = self.lookup(h);
+        }
+    }
+
+    fn lookup(&mut self, h: u64) -> usize {
+        let check = (h >> 56) as u8 | 1; // never 0, the mark of an unused slot
+        let base = (h as usize & self.table_mask) * BUCKET;
+        let bucket = &mut self.table[base..base + BUCKET];
+        let mut victim = 0;
+        let mut lowest = u32::MAX;
+        for k in 0..BUCKET / SLOT {
+            let s = &bucket[k * SLOT..k * SLOT + SLOT];
+            if s[0] == check {
+                return base + k * SLOT;
+            }
+            let (a, b) = self.states.counts(s[1]);
+            let priority = if s[0] == 0 { 0 } else { a + b + 1 };
+            if priority < lowest {
+                lowest = priority;
+                victim = k;
+            }
+        }
+        let s = &mut bucket[victim * SLOT..victim * SLOT + SLOT];
+        s.fill(0);
+        s[0] = check;
+        base + victim * SLOT
+    }
+
+    /// Learn the completed byte and prepare the next one's contexts.
+    fn end_of_byte(&mut self, byte: u8) {
+        let pos = self.hist.len();
+        self.hist.push(byte);
+        let pos1 = pos + 1;
+        self.c16 = (self.c16 << 8) | (self.c8 >> 56);
+        self.c8 = (self.c8 << 8) | u64::from(byte);
+        // Words: letters, case-folded.
+        let lower = byte.to_ascii_lowercase();
+        if lower.is_ascii_lowercase() || byte >= 128 {
+            self.word = (self.word ^ u64::from(lower)).wrapping_mul(0x100_0000_01b3);
+        } else if self.word != 0 {
+            self.prev_word = self.word;
+            self.word = 0;
+        }
+        // Records.
+        let r = &mut self.rec;
+        let d = pos1 as u32 - r.last[usize::from(byte)];
+        if r.last[usize::from(byte)] != 0 && d > 1 && d == r.dist[usize::from(byte)] {
+            if d == r.candidate {
+                r.votes = (r.votes + 1).min(64);
+            } else {
+                r.votes -= 1;
+                if r.votes <= 0 {
+                    r.candidate = d;
+                    r.votes = 1;
+                }
+            }
+            if r.votes >= 8 {
+                r.length = r.candidate;
+            }
+        }
+        r.dist[usize::from(byte)] = d;
+        r.last[usize::from(byte)] = pos1 as u32;
+        // Match model.
+        let m = &mut self.m;
+        if m.len > 0 {
+            if m.ptr < pos && self.hist[m.ptr] == byte {
+                m.len = (m.len + 1).min(65535);
+                m.ptr += 1;
+            } else {
+                m.len = 0;
+            }
+        }
+        if pos1 >= m.min_len {
+            let key = if m.min_len >= 8 {
+                mix64(self.c8) ^ (self.c16 & ((1u64 << (8 * (m.min_len - 8).min(7))) - 1))
+            } else {
+                self.c8 & ((1u64 << (8 * m.min_len)) - 1)
+            };
+            let slot = mix64(key ^ 0xabcd) as usize & m.mask;
+            if m.len == 0 {
+                let cand = m.table[slot] as usize;
+                if cand > 0 {
+                    let mut l = 0;
+                    while l < 400 && l < cand && self.hist[cand - 1 - l] == self.hist[pos1 - 1 - l]
+                    {
+                        l += 1;
+                    }
+                    if l >= m.min_len {
+                        m.len = l;
+                        m.ptr = cand;
+                    }
+                }
+            }
+            m.table[slot] = pos1 as u32;
+        }
+        m.expected = if m.len > 0 {
+            u32::from(self.hist[m.ptr]) | 256
+        } else {
+            0
+        };
+        self.byte_contexts();
+    }
+
+    /// P(next bit = 1), 16 bits.
+    pub fn p1(&mut self) -> u32 {
+        let lg = &self.lg;
+        let c0 = self.c0 as usize;
+        let node = if self.bitpos < 4 {
+            c0
+        } else {
+            let k = self.bitpos - 4;
+            (1 << k) | (c0 & ((1 << k) - 1))
+        };
+        // Context inputs.
+        self.loc[0] = c0;
+        let s = self.order0[c0];
+        self.sm_index[0] = usize::from(s);
+        for i in 0..self.slots.len() {
+            let at = self.slots[i] + node;
+            self.loc[i + 1] = at;
+            self.sm_index[i + 1] = (i + 1) * 256 + usize::from(self.table[at]);
+        }
+        for mixer in &mut self.mixers {
+            for &idx in &self.sm_index {
+                mixer.add(lg.stretch(self.sm.p(idx)));
+            }
+        }
+        // Match input.
+        let m = &mut self.m;
+        let (mx1, mx2) = if m.expected != 0 && (m.expected >> (8 - self.bitpos)) == self.c0 {
+            let bit = (m.expected >> (7 - self.bitpos)) & 1;
+            let idx = m.bucket() * 2 + bit as usize;
+            m.sm_index = Some(idx);
+            let x = lg.stretch(m.sm.p(idx));
+            let strength = (m.bucket() as i32 * 32).min(1024);
+            (x, if bit == 1 { strength } else { -strength })
+        } else {
+            m.sm_index = None;
+            (0, 0)
+        };
+        let mbucket = if m.sm_index.is_some() { m.bucket() } else { 0 };
+        for mixer in &mut self.mixers {
+            mixer.add(mx1);
+            mixer.add(mx2);
+            mixer.add(256);
+        }
+        // Mix.
+        let c1 = (self.c8 & 0xff) as usize;
+        self.selects[0] = c0;
+        self.selects[1] = mbucket * 8 + self.bitpos as usize;
+        self.selects[2] = c1;
+        for (mixer, &sel) in self.mixers.iter_mut().zip(&self.selects) {
+            let x = mixer.mix(lg, sel);
+            self.final_mixer.add(x);
+        }
+        self.final_mixer.add(256);
+        self.final_mixer.mix(lg, self.bitpos as usize);
+        let p = self.final_mixer.p();
+        // Refine.
+        let c2 = ((self.c8 >> 8) & 0xff) as usize;
+        let p1 = self.apm[0].refine(lg, p, c0);
+        let p2 = self.apm[1].refine(lg, p, c0 | c1 << 8);
+        let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 16 & 0xffff;
+        let p3 = self.apm[2].refine(lg, p, h);
+        self.apm_p = p;
+        self.pr = (p + p1 + p2 + p3 + 2) >> 2;
+        self.pr
+    }
+
+    /// Learn `bit`.
+    pub fn update(&mut self, bit: bool) {
+        // States and their maps.
+        for (i, &idx) in self.sm_index.iter().enumerate() {
+            self.sm.update(idx, bit);
+            let at = self.loc[i];
+            if i == 0 {
+                self.order0[at] = self.states.next(self.order0[at], bit);
+            } else {
+                self.table[at] = self.states.next(self.table[at], bit);
+            }
+        }
+        if let Some(idx) = self.m.sm_index {
+            self.m.sm.update(idx, bit);
+        }
+        for mixer in &mut self.mixers {
+            mixer.update(bit);
+        }
+        self.final_mixer.update(bit);
+        for a in &mut self.apm {
+            a.update(bit);
+        }
+        self.c0 = (self.c0 << 1) | u32::from(bit);
+        self.bitpos += 1;
+        if self.bitpos == 8 {
+            let byte = self.c0 as u8;
+            self.c0 = 1;
+            self.bitpos = 0;
+            self.end_of_byte(byte);
+            self.find_slots();
+        } else if self.bitpos == 4 {
+            self.find_slots();
+        }
+    }
+}
