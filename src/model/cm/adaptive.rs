@@ -93,36 +93,53 @@ impl Apm {
     }
 }
 
-/// A gated logistic mixer: p = squash(Σ w_i·x_i) over stretched inputs x_i, with one
-/// weight vector per value of a selecting context; trained online by gradient descent
-/// on coding cost, w_i += η·x_i·(bit − p).
+/// Largest weight magnitude (65536 = 1): products with 12-bit inputs stay in i32.
+const WEIGHT_LIMIT: i32 = (1 << 19) - 1;
+
+/// Gated logistic mixers over one shared input vector: output j is
+/// p_j = squash(Σ_i w_{j,s_j,i}·x_i), where s_j is the value of mixer j's selecting
+/// context, so each mixer keeps one weight vector per value of its context. Weights are
+/// learned online by gradient descent on coding cost: w += η·x·(bit − p_j).
 ///
-/// Contract per bit: `add` each input (same count every bit), `mix(select)`, then
-/// `update(bit)`; `clear` is implied by `update`.
+/// Contract per bit: `add` each input (the same number every bit), `mix(selects)`,
+/// then `update(bit)`.
 pub struct Mixer {
     n: usize,
-    weights: Vec<i32>,
+    tables: Vec<Vec<i32>>,
     x: Vec<i32>,
     nx: usize,
-    base: usize,
-    dot: i32,
-    p: u32,
+    bases: Vec<usize>,
+    dots: Vec<i32>,
+    ps: Vec<u32>,
     rate: i32,
+    /// Extra rate at the start, decaying as 1/(1 + updates/2^12).
+    boost: i32,
+    updates: u32,
 }
 
 impl Mixer {
-    /// `n` inputs, `contexts` weight vectors, learning rate `rate` (about 2..16).
-    pub fn new(n: usize, contexts: usize, rate: i32, initial_weight: i32) -> Self {
+    /// `n` inputs; one mixer per entry of `contexts` (its number of weight vectors);
+    /// learning rate `rate` (η ≈ rate/1024); weights start at `initial_weight` (65536 = 1).
+    pub fn new(n: usize, contexts: &[usize], rate: i32, initial_weight: i32) -> Self {
+        let k = contexts.len();
         Mixer {
             n,
-            weights: vec![initial_weight; n * contexts],
+            tables: contexts.iter().map(|&c| vec![initial_weight; n * c]).collect(),
             x: vec![0; n],
             nx: 0,
-            base: 0,
-            dot: 0,
-            p: 32768,
+            bases: vec![0; k],
+            dots: vec![0; k],
+            ps: vec![32768; k],
             rate,
+            boost: 0,
+            updates: 0,
         }
+    }
+
+    /// Learn faster at the start: the rate is `rate + boost / (1 + updates / 4096)`.
+    pub fn with_boost(mut self, boost: i32) -> Self {
+        self.boost = boost;
+        self
     }
 
     /// Add one stretched input.
@@ -133,37 +150,45 @@ impl Mixer {
         self.nx += 1;
     }
 
-    /// Mix with the weight vector of context `select`; returns the stretched output.
+    /// Mix; mixer j uses weight vector `selects[j]`. Returns the stretched outputs.
     #[inline]
-    pub fn mix(&mut self, lg: &Logistic, select: usize) -> i32 {
+    pub fn mix(&mut self, lg: &Logistic, selects: &[usize]) -> &[i32] {
         debug_assert_eq!(self.nx, self.n);
-        self.base = select * self.n;
-        let w = &self.weights[self.base..self.base + self.n];
-        let dot: i64 = self
-            .x
-            .iter()
-            .zip(w)
-            .map(|(&x, &w)| i64::from(x) * i64::from(w))
-            .sum();
-        self.dot = ((dot >> 16) as i32).clamp(-LIMIT, LIMIT);
-        self.p = lg.squash(self.dot);
-        self.dot
+        let n = self.n;
+        for (j, &sel) in selects.iter().enumerate() {
+            let base = sel * n;
+            self.bases[j] = base;
+            let w = &self.tables[j][base..base + n];
+            // |x| < 2^11 and |w| < 2^19: each product fits i32 and so does the sum of the
+            // products pre-shifted by 8 (for any n below 2^11).
+            let dot: i32 = self.x.iter().zip(w).map(|(&x, &w)| (x * w) >> 8).sum();
+            let d = (dot >> 8).clamp(-LIMIT, LIMIT);
+            self.dots[j] = d;
+            self.ps[j] = lg.squash(d);
+        }
+        &self.dots
     }
 
-    /// The last output as a 16-bit probability.
+    /// Output `j` of the last mix as a 16-bit probability.
     #[inline]
-    pub fn p(&self) -> u32 {
-        self.p
+    pub fn p(&self, j: usize) -> u32 {
+        self.ps[j]
     }
 
-    /// Train the weights used last toward `bit`.
+    /// Train the weight vectors used last toward `bit`.
     #[inline]
     pub fn update(&mut self, bit: bool) {
-        let err = ((i32::from(bit) << 16) - self.p as i32) >> 4; // 12-bit error
-        let e = err * self.rate;
-        let w = &mut self.weights[self.base..self.base + self.n];
-        for (w, &x) in w.iter_mut().zip(&self.x) {
-            *w = (*w + ((x * e) >> 14)).clamp(-(1 << 22), 1 << 22);
+        let n = self.n;
+        let rate = self.rate + self.boost / (1 + (self.updates >> 12) as i32);
+        self.updates = self.updates.saturating_add(1);
+        for j in 0..self.tables.len() {
+            let err = ((i32::from(bit) << 16) - self.ps[j] as i32) >> 4; // 12-bit error
+            let e = err * rate;
+            let base = self.bases[j];
+            let w = &mut self.tables[j][base..base + n];
+            for (w, &x) in w.iter_mut().zip(&self.x) {
+                *w = (*w + ((x * e) >> 14)).clamp(-WEIGHT_LIMIT, WEIGHT_LIMIT);
+            }
         }
         self.nx = 0;
     }
@@ -195,7 +220,7 @@ mod tests {
     #[test]
     fn mixer_learns_to_trust_the_good_input() {
         let lg = Logistic::new();
-        let mut m = Mixer::new(2, 1, 6, 1 << 14);
+        let mut m = Mixer::new(2, &[1], 6, 1 << 14);
         let mut x: u32 = 1;
         let mut cost = 0.0;
         for i in 0..20000 {
@@ -204,9 +229,9 @@ mod tests {
             // Input 0 knows the bit (p = 0.9 toward it), input 1 is noise.
             m.add(if bit { 563 } else { -563 });
             m.add(((x >> 7) & 1023) as i32 - 512);
-            m.mix(&lg, 0);
+            m.mix(&lg, &[0]);
             if i > 10000 {
-                let p = m.p() as f64 / 65536.0;
+                let p = m.p(0) as f64 / 65536.0;
                 cost -= if bit { p.log2() } else { (1.0 - p).log2() };
             }
             m.update(bit);

@@ -28,6 +28,7 @@ pub const LIMIT: i32 = 2047;
 pub struct Logistic {
     squash: Box<[u16; 4096]>,
     stretch: Box<[i16]>,
+    fast: Box<[i16; 4096]>,
 }
 
 impl Logistic {
@@ -48,13 +49,29 @@ impl Logistic {
             }
             *s = (x as i32 - 2048).clamp(-LIMIT, LIMIT) as i16;
         }
-        Logistic { squash, stretch }
+        // The fast table: one entry per 16 probabilities (8 KiB, stays in L1), taken at
+        // the middle of each bucket.
+        let mut fast = Box::new([0i16; 4096]);
+        for (i, f) in fast.iter_mut().enumerate() {
+            *f = stretch[i * 16 + 8];
+        }
+        Logistic {
+            squash,
+            stretch,
+            fast,
+        }
     }
 
     /// 16-bit probability of a stretched value (clamped to ±2047).
     #[inline]
     pub fn squash(&self, x: i32) -> u32 {
         u32::from(self.squash[(x.clamp(-LIMIT, LIMIT) + 2048) as usize])
+    }
+
+    /// Stretched value of a 16-bit probability at 12-bit resolution (fast).
+    #[inline]
+    pub fn stretch12(&self, p: u32) -> i32 {
+        i32::from(self.fast[(p >> 4) as usize & 4095])
     }
 
     /// Stretched value of a 16-bit probability.

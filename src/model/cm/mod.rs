@@ -55,9 +55,9 @@ impl Config {
             1 => (&[1, 2, 3, 4], false, false, false, 18),
             2 | 3 => (&[1, 2, 3, 4, 6], true, false, true, 20),
             4 | 5 => (&[1, 2, 3, 4, 5, 6], true, true, true, 21),
-            6 => (&[1, 2, 3, 4, 5, 6, 8], true, true, true, 22),
-            7 | 8 => (&[1, 2, 3, 4, 5, 6, 8, 12], true, true, true, 23),
-            _ => (&[1, 2, 3, 4, 5, 6, 8, 12, 16], true, true, true, 24),
+            6 => (&[1, 2, 3, 4, 5, 6, 8, 12, 16], true, true, true, 22),
+            7 | 8 => (&[1, 2, 3, 4, 5, 6, 8, 12, 16, 24], true, true, true, 23),
+            _ => (&[1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 20, 24], true, true, true, 24),
         };
         Config {
             orders,
@@ -134,18 +134,38 @@ impl Model for Cm {
         vec![self.level]
     }
 
-    fn fit(&self, block: &[u8], _params: &mut Vec<u8>) -> Result<Predictor> {
-        self.load(&[], block.len())
+    /// The block parameter is one byte: which optional context groups are on (bit 0
+    /// word, bit 1 sparse, bit 2 record), chosen from the data among those the level
+    /// allows: text gets word contexts, binary data sparse ones.
+    fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
+        let text = looks_like_text(block);
+        let mut flags = 0u8;
+        if self.config.word && text {
+            flags |= 1;
+        }
+        if self.config.sparse && !text {
+            flags |= 2;
+        }
+        if self.config.record && !text {
+            flags |= 4;
+        }
+        params.push(flags);
+        self.load(params, block.len())
     }
 
     fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
-        if !params.is_empty() {
-            return Err(Error::corrupt("cm takes no block parameters"));
+        let &[flags] = params else {
+            return Err(Error::corrupt("cm block parameters must be one byte"));
+        };
+        let allowed = u8::from(self.config.word) | u8::from(self.config.sparse) << 1 | u8::from(self.config.record) << 2;
+        if flags & !allowed != 0 {
+            return Err(Error::corrupt("cm context groups not allowed at this level"));
         }
-        Ok(Predictor::Bits(Box::new(Bits(predictor::Predictor::new(
-            &self.config,
-            len,
-        )))))
+        let mut config = self.config.clone();
+        config.word = flags & 1 != 0;
+        config.sparse = flags & 2 != 0;
+        config.record = flags & 4 != 0;
+        Ok(Predictor::Bits(Box::new(Bits(predictor::Predictor::new(&config, len)))))
     }
 
     fn memory(&self, block_size: usize) -> usize {
@@ -156,4 +176,17 @@ impl Model for Cm {
             .min(1 << self.config.table_bits);
         buckets * 64 + (4 << self.config.match_bits) + block_size + (3 << 16) * 66 + (1 << 20)
     }
+}
+/// Text: at least 95% of a sample of the block is printable ASCII, whitespace or bytes of
+/// UTF-8 sequences.
+fn looks_like_text(block: &[u8]) -> bool {
+    let sample = &block[..block.len().min(1 << 20)];
+    if sample.is_empty() {
+        return true;
+    }
+    let texty = sample
+        .iter()
+        .filter(|&&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e | 0x80..=0xf4))
+        .count();
+    texty * 20 >= sample.len() * 19
 }

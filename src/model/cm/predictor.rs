@@ -26,6 +26,46 @@ fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
+/// The shared hash table's memory: an anonymous zeroed mapping, backed by huge pages
+/// where the system allows (most lookups miss the cache; with 4 KiB pages they miss the
+/// TLB too), or a plain vector if mapping fails.
+enum Table {
+    Mapped(memmap2::MmapMut),
+    Plain(Vec<u8>),
+}
+
+impl Table {
+    fn new(bytes: usize) -> Table {
+        match memmap2::MmapMut::map_anon(bytes) {
+            Ok(m) => {
+                #[cfg(target_os = "linux")]
+                let _ = m.advise(memmap2::Advice::HugePage);
+                Table::Mapped(m)
+            }
+            Err(_) => Table::Plain(vec![0; bytes]),
+        }
+    }
+}
+
+impl std::ops::Deref for Table {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Table::Mapped(m) => m,
+            Table::Plain(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Table {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match self {
+            Table::Mapped(m) => m,
+            Table::Plain(v) => v,
+        }
+    }
+}
+
 /// Match model: the longest earlier occurrence of the recent bytes predicts the next.
 struct Match {
     table: Vec<u32>,
@@ -69,10 +109,12 @@ pub struct Predictor {
     bitpos: u32,
     c8: u64,
     c16: u64,
+    c24: u64,
+    c32: u64,
     word: u64,
     prev_word: u64,
     order0: Vec<u8>,
-    table: Vec<u8>,
+    table: Table,
     table_mask: usize,
     /// Byte hash of each hashed context, set at each byte boundary.
     hashes: Vec<u64>,
@@ -84,11 +126,10 @@ pub struct Predictor {
     sm_index: Vec<usize>,
     m: Match,
     rec: Records,
-    mixers: Vec<Mixer>,
-    selects: Vec<usize>,
+    mixer: Mixer,
+    selects: [usize; 4],
     final_mixer: Mixer,
-    apm: [Apm; 3],
-    apm_p: u32,
+    apm: [Apm; 2],
     pr: u32,
     config: Config,
 }
@@ -103,17 +144,12 @@ impl Predictor {
         let want = (len.max(1) * n_hashed / 2).next_power_of_two().max(1 << 12);
         let buckets = want.min(1 << config.table_bits);
         let n_ctx = n_hashed + 1; // + order 0
-        let n_inputs = n_ctx + 2 + 1; // + match (2) + bias
+        let n_inputs = n_ctx + 2 + 1; // one per context + match (2) + bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
-        let mixers = vec![
-            Mixer::new(n_inputs, 256, 6, 1 << 14),
-            Mixer::new(n_inputs, 32 * 8, 6, 1 << 14),
-            Mixer::new(n_inputs, 256, 6, 1 << 14),
-        ];
+        let mixer = Mixer::new(n_inputs, &[256, 32 * 8, 256, 32 * 8], 6, 8192).with_boost(24);
         let apm = [
-            Apm::new(256, 7, &lg),
-            Apm::new(1 << 16, 7, &lg),
-            Apm::new(1 << 16, 7, &lg),
+            Apm::new(1 << 16, 5, &lg),
+            Apm::new(1 << 16, 5, &lg),
         ];
         let match_bits = config
             .match_bits
@@ -125,10 +161,12 @@ impl Predictor {
             bitpos: 0,
             c8: 0,
             c16: 0,
+            c24: 0,
+            c32: 0,
             word: 0,
             prev_word: 0,
             order0: vec![0; 256],
-            table: vec![0; buckets * BUCKET],
+            table: Table::new(buckets * BUCKET),
             table_mask: buckets - 1,
             hashes: vec![0; n_hashed],
             slots: vec![0; n_hashed],
@@ -152,11 +190,10 @@ impl Predictor {
                 votes: 0,
                 length: 0,
             },
-            final_mixer: Mixer::new(mixers.len() + 1, 8, 4, (1 << 16) / 3),
-            selects: vec![0; mixers.len()],
-            mixers,
+            final_mixer: Mixer::new(5, &[256], 4, (1 << 16) / 4),
+            selects: [0; 4],
+            mixer,
             apm,
-            apm_p: 32768,
             pr: 32768,
             config: config.clone(),
             lg,
@@ -177,16 +214,7 @@ impl Predictor {
         let mut hs = [0u64; 32];
         let mut n = 0;
         for &k in self.config.orders {
-            let h = match k {
-                1..=7 => c8 & ((1u64 << (8 * k)) - 1),
-                8 => c8,
-                _ => {
-                    let extra = (u32::from(k) - 8).min(7);
-                    mix64(c8)
-                        ^ (self.c16 & ((1u64 << (8 * extra)) - 1))
-                            .wrapping_mul(0x2545_f491_4f6c_dd1d)
-                }
-            };
+            let h = self.order_hash(usize::from(k));
             hs[n] = h ^ (u64::from(k) << 58);
             n += 1;
         }
@@ -223,20 +251,35 @@ impl Predictor {
         }
     }
 
+    /// The last `k` bytes (k ≤ 32) as one value: exact for k ≤ 8, hashed beyond.
+    #[inline]
+    fn order_hash(&self, k: usize) -> u64 {
+        let mask = |n: usize| if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+        if k <= 8 {
+            return self.c8 & mask(k);
+        }
+        let words = [self.c8, self.c16, self.c24, self.c32];
+        let mut h = 0u64;
+        for (w, &word) in words.iter().enumerate().take(k.div_ceil(8)) {
+            h = mix64(h ^ (word & mask(k - 8 * w)));
+        }
+        h
+    }
+
     /// Find each hashed context's slot for the current nibble.
     fn find_slots(&mut self) {
-        let nibble = if self.bitpos == 0 {
-            0
-        } else {
-            u64::from(self.c0) << 48
-        };
+        let nibble = if self.bitpos == 0 { 0 } else { u64::from(self.c0) << 48 };
+        // First touch every bucket (independent loads the CPU overlaps), then search.
+        let mut hs = [0u64; 32];
+        let mut warm = 0u8;
+        for (i, &h) in self.hashes.iter().enumerate() {
+            let h = if nibble == 0 { h } else { mix64(h ^ nibble) };
+            hs[i] = h;
+            warm ^= self.table[(h as usize & self.table_mask) * BUCKET];
+        }
+        std::hint::black_box(warm);
         for i in 0..self.hashes.len() {
-            let h = if nibble == 0 {
-                self.hashes[i]
-            } else {
-                mix64(self.hashes[i] ^ nibble)
-            };
-            self.slots[i] = self.lookup(h);
+            self.slots[i] = self.lookup(hs[i]);
         }
     }
 
@@ -269,6 +312,8 @@ impl Predictor {
         let pos = self.hist.len();
         self.hist.push(byte);
         let pos1 = pos + 1;
+        self.c32 = (self.c32 << 8) | (self.c24 >> 56);
+        self.c24 = (self.c24 << 8) | (self.c16 >> 56);
         self.c16 = (self.c16 << 8) | (self.c8 >> 56);
         self.c8 = (self.c8 << 8) | u64::from(byte);
         // Words: letters, case-folded.
@@ -299,6 +344,7 @@ impl Predictor {
         r.dist[usize::from(byte)] = d;
         r.last[usize::from(byte)] = pos1 as u32;
         // Match model.
+        let key = self.order_hash(self.m.min_len);
         let m = &mut self.m;
         if m.len > 0 {
             if m.ptr < pos && self.hist[m.ptr] == byte {
@@ -309,11 +355,6 @@ impl Predictor {
             }
         }
         if pos1 >= m.min_len {
-            let key = if m.min_len >= 8 {
-                mix64(self.c8) ^ (self.c16 & ((1u64 << (8 * (m.min_len - 8).min(7))) - 1))
-            } else {
-                self.c8 & ((1u64 << (8 * m.min_len)) - 1)
-            };
             let slot = mix64(key ^ 0xabcd) as usize & m.mask;
             if m.len == 0 {
                 let cand = m.table[slot] as usize;
@@ -358,10 +399,8 @@ impl Predictor {
             self.loc[i + 1] = at;
             self.sm_index[i + 1] = (i + 1) * 256 + usize::from(self.table[at]);
         }
-        for mixer in &mut self.mixers {
-            for &idx in &self.sm_index {
-                mixer.add(lg.stretch(self.sm.p(idx)));
-            }
+        for &idx in &self.sm_index {
+            self.mixer.add(lg.stretch12(self.sm.p(idx)));
         }
         // Match input.
         let m = &mut self.m;
@@ -377,31 +416,29 @@ impl Predictor {
             (0, 0)
         };
         let mbucket = if m.sm_index.is_some() { m.bucket() } else { 0 };
-        for mixer in &mut self.mixers {
-            mixer.add(mx1);
-            mixer.add(mx2);
-            mixer.add(256);
-        }
+        self.mixer.add(mx1);
+        self.mixer.add(mx2);
+        self.mixer.add(256);
         // Mix.
         let c1 = (self.c8 & 0xff) as usize;
         self.selects[0] = c0;
         self.selects[1] = mbucket * 8 + self.bitpos as usize;
         self.selects[2] = c1;
-        for (mixer, &sel) in self.mixers.iter_mut().zip(&self.selects) {
-            let x = mixer.mix(lg, sel);
+        // How many of the byte-order contexts have been seen before (1 + orders).
+        let seen = self.sm_index[1..=self.config.orders.len()].iter().filter(|&&i| i & 255 != 0).count();
+        self.selects[3] = seen.min(31) * 8 + self.bitpos as usize;
+        for &x in self.mixer.mix(lg, &self.selects) {
             self.final_mixer.add(x);
         }
         self.final_mixer.add(256);
-        self.final_mixer.mix(lg, self.bitpos as usize);
-        let p = self.final_mixer.p();
+        self.final_mixer.mix(lg, &[c0]);
+        let p = self.final_mixer.p(0);
         // Refine.
         let c2 = ((self.c8 >> 8) & 0xff) as usize;
-        let p1 = self.apm[0].refine(lg, p, c0);
-        let p2 = self.apm[1].refine(lg, p, c0 | c1 << 8);
+        let p2 = self.apm[0].refine(lg, p, c0 | c1 << 8);
         let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 16 & 0xffff;
-        let p3 = self.apm[2].refine(lg, p, h);
-        self.apm_p = p;
-        self.pr = (p + p1 + p2 + p3 + 2) >> 2;
+        let p3 = self.apm[1].refine(lg, p, h);
+        self.pr = (p + p2 * 2 + p3 * 3 + 3) / 6;
         self.pr
     }
 
@@ -420,9 +457,7 @@ impl Predictor {
         if let Some(idx) = self.m.sm_index {
             self.m.sm.update(idx, bit);
         }
-        for mixer in &mut self.mixers {
-            mixer.update(bit);
-        }
+        self.mixer.update(bit);
         self.final_mixer.update(bit);
         for a in &mut self.apm {
             a.update(bit);

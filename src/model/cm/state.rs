@@ -14,6 +14,7 @@
 pub struct States {
     next: [[u8; 2]; 256],
     n: [[u8; 2]; 256],
+    #[cfg_attr(not(test), allow(dead_code))]
     count: usize,
 }
 
@@ -94,6 +95,7 @@ impl States {
     }
 
     /// How many states there are.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.count
     }
