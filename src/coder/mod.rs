@@ -517,7 +517,11 @@ mod tests {
             ideal.add(p);
             sum += 16.0 - f64::from(p).log2();
         }
-        assert!((ideal.bits() - sum).abs() < 1e-6 * sum, "{} vs {sum}", ideal.bits());
+        assert!(
+            (ideal.bits() - sum).abs() < 1e-6 * sum,
+            "{} vs {sum}",
+            ideal.bits()
+        );
     }
 
     #[test]

@@ -124,7 +124,10 @@ impl Mixer {
         let k = contexts.len();
         Mixer {
             n,
-            tables: contexts.iter().map(|&c| vec![initial_weight; n * c]).collect(),
+            tables: contexts
+                .iter()
+                .map(|&c| vec![initial_weight; n * c])
+                .collect(),
             x: vec![0; n],
             nx: 0,
             bases: vec![0; k],

@@ -55,9 +55,15 @@ impl Config {
             1 => (&[1, 2, 3, 4], false, false, false, 18),
             2 | 3 => (&[1, 2, 3, 4, 6], true, false, true, 20),
             4 | 5 => (&[1, 2, 3, 4, 5, 6], true, true, true, 21),
-            6 => (&[1, 2, 3, 4, 5, 6, 8, 12, 16], true, true, true, 22),
+            6 => (&[1, 2, 3, 4, 5, 6, 8, 16], true, true, true, 22),
             7 | 8 => (&[1, 2, 3, 4, 5, 6, 8, 12, 16, 24], true, true, true, 23),
-            _ => (&[1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 20, 24], true, true, true, 24),
+            _ => (
+                &[1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 20, 24],
+                true,
+                true,
+                true,
+                24,
+            ),
         };
         Config {
             orders,
@@ -157,26 +163,43 @@ impl Model for Cm {
         let &[flags] = params else {
             return Err(Error::corrupt("cm block parameters must be one byte"));
         };
-        let allowed = u8::from(self.config.word) | u8::from(self.config.sparse) << 1 | u8::from(self.config.record) << 2;
+        let allowed = u8::from(self.config.word)
+            | u8::from(self.config.sparse) << 1
+            | u8::from(self.config.record) << 2;
         if flags & !allowed != 0 {
-            return Err(Error::corrupt("cm context groups not allowed at this level"));
+            return Err(Error::corrupt(
+                "cm context groups not allowed at this level",
+            ));
         }
         let mut config = self.config.clone();
         config.word = flags & 1 != 0;
         config.sparse = flags & 2 != 0;
         config.record = flags & 4 != 0;
-        Ok(Predictor::Bits(Box::new(Bits(predictor::Predictor::new(&config, len)))))
+        Ok(Predictor::Bits(Box::new(Bits(predictor::Predictor::new(
+            &config, len,
+        )))))
     }
 
     fn memory(&self, block_size: usize) -> usize {
-        let n = self.config.contexts();
-        let buckets = (block_size.max(1) * n / 2)
-            .next_power_of_two()
-            .max(1 << 12)
-            .min(1 << self.config.table_bits);
-        buckets * 64 + (4 << self.config.match_bits) + block_size + (3 << 16) * 66 + (1 << 20)
+        table_buckets(&self.config, block_size) * 64
+            + (4 << self
+                .config
+                .match_bits
+                .min(usize::BITS - 1 - block_size.max(1).leading_zeros() + 2)
+                .max(10))
+            + block_size
+            + 2 * (1 << 16) * 33 * 2
+            + (1 << 20)
     }
 }
+/// Buckets of the shared table for a block of `len` bytes: about one 4-slot bucket per
+/// context per two bytes, in whole 2 MiB pages, within the level's bound.
+pub(crate) fn table_buckets(config: &Config, len: usize) -> usize {
+    const PAGE: usize = (2 << 20) / 64;
+    let want = (len.max(1) * config.contexts()).div_ceil(6 * PAGE) * PAGE;
+    want.clamp(PAGE, 1 << config.table_bits)
+}
+
 /// Text: at least 95% of a sample of the block is printable ASCII, whitespace or bytes of
 /// UTF-8 sequences.
 fn looks_like_text(block: &[u8]) -> bool {

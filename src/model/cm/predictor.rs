@@ -115,7 +115,7 @@ pub struct Predictor {
     prev_word: u64,
     order0: Vec<u8>,
     table: Table,
-    table_mask: usize,
+    buckets: u64,
     /// Byte hash of each hashed context, set at each byte boundary.
     hashes: Vec<u64>,
     /// Offset of each hashed context's current slot in `table`.
@@ -127,7 +127,7 @@ pub struct Predictor {
     m: Match,
     rec: Records,
     mixer: Mixer,
-    selects: [usize; 4],
+    selects: [usize; 3],
     final_mixer: Mixer,
     apm: [Apm; 2],
     pr: u32,
@@ -141,16 +141,12 @@ impl Predictor {
         let states = States::new();
         let n_hashed = config.contexts();
         // Enough buckets for every context's two slots per byte, within the level's bound.
-        let want = (len.max(1) * n_hashed / 2).next_power_of_two().max(1 << 12);
-        let buckets = want.min(1 << config.table_bits);
+        let buckets = super::table_buckets(config, len);
         let n_ctx = n_hashed + 1; // + order 0
         let n_inputs = n_ctx + 2 + 1; // one per context + match (2) + bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
-        let mixer = Mixer::new(n_inputs, &[256, 32 * 8, 256, 32 * 8], 6, 8192).with_boost(24);
-        let apm = [
-            Apm::new(1 << 16, 5, &lg),
-            Apm::new(1 << 16, 5, &lg),
-        ];
+        let mixer = Mixer::new(n_inputs, &[32 * 8, 256, 32 * 8], 6, 8192).with_boost(24);
+        let apm = [Apm::new(1 << 16, 5, &lg), Apm::new(1 << 14, 5, &lg)];
         let match_bits = config
             .match_bits
             .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10));
@@ -167,7 +163,7 @@ impl Predictor {
             prev_word: 0,
             order0: vec![0; 256],
             table: Table::new(buckets * BUCKET),
-            table_mask: buckets - 1,
+            buckets: buckets as u64,
             hashes: vec![0; n_hashed],
             slots: vec![0; n_hashed],
             loc: vec![0; n_ctx],
@@ -190,8 +186,8 @@ impl Predictor {
                 votes: 0,
                 length: 0,
             },
-            final_mixer: Mixer::new(5, &[256], 4, (1 << 16) / 4),
-            selects: [0; 4],
+            final_mixer: Mixer::new(4, &[256], 4, (1 << 16) / 3),
+            selects: [0; 3],
             mixer,
             apm,
             pr: 32768,
@@ -254,7 +250,13 @@ impl Predictor {
     /// The last `k` bytes (k ≤ 32) as one value: exact for k ≤ 8, hashed beyond.
     #[inline]
     fn order_hash(&self, k: usize) -> u64 {
-        let mask = |n: usize| if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+        let mask = |n: usize| {
+            if n >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * n)) - 1
+            }
+        };
         if k <= 8 {
             return self.c8 & mask(k);
         }
@@ -268,14 +270,18 @@ impl Predictor {
 
     /// Find each hashed context's slot for the current nibble.
     fn find_slots(&mut self) {
-        let nibble = if self.bitpos == 0 { 0 } else { u64::from(self.c0) << 48 };
+        let nibble = if self.bitpos == 0 {
+            0
+        } else {
+            u64::from(self.c0) << 48
+        };
         // First touch every bucket (independent loads the CPU overlaps), then search.
         let mut hs = [0u64; 32];
         let mut warm = 0u8;
         for (i, &h) in self.hashes.iter().enumerate() {
             let h = if nibble == 0 { h } else { mix64(h ^ nibble) };
             hs[i] = h;
-            warm ^= self.table[(h as usize & self.table_mask) * BUCKET];
+            warm ^= self.table[self.bucket(h)];
         }
         std::hint::black_box(warm);
         for i in 0..self.hashes.len() {
@@ -283,9 +289,15 @@ impl Predictor {
         }
     }
 
+    /// Offset of the bucket of hash `h` (the high bits of h·buckets: any table size).
+    #[inline]
+    fn bucket(&self, h: u64) -> usize {
+        ((u128::from(h) * u128::from(self.buckets)) >> 64) as usize * BUCKET
+    }
+
     fn lookup(&mut self, h: u64) -> usize {
-        let check = (h >> 56) as u8 | 1; // never 0, the mark of an unused slot
-        let base = (h as usize & self.table_mask) * BUCKET;
+        let check = h as u8 | 1; // never 0, the mark of an unused slot
+        let base = self.bucket(h);
         let bucket = &mut self.table[base..base + BUCKET];
         let mut victim = 0;
         let mut lowest = u32::MAX;
@@ -421,12 +433,14 @@ impl Predictor {
         self.mixer.add(256);
         // Mix.
         let c1 = (self.c8 & 0xff) as usize;
-        self.selects[0] = c0;
-        self.selects[1] = mbucket * 8 + self.bitpos as usize;
-        self.selects[2] = c1;
+        self.selects[0] = mbucket * 8 + self.bitpos as usize;
+        self.selects[1] = c1;
         // How many of the byte-order contexts have been seen before (1 + orders).
-        let seen = self.sm_index[1..=self.config.orders.len()].iter().filter(|&&i| i & 255 != 0).count();
-        self.selects[3] = seen.min(31) * 8 + self.bitpos as usize;
+        let seen = self.sm_index[1..=self.config.orders.len()]
+            .iter()
+            .filter(|&&i| i & 255 != 0)
+            .count();
+        self.selects[2] = seen.min(31) * 8 + self.bitpos as usize;
         for &x in self.mixer.mix(lg, &self.selects) {
             self.final_mixer.add(x);
         }
@@ -436,7 +450,7 @@ impl Predictor {
         // Refine.
         let c2 = ((self.c8 >> 8) & 0xff) as usize;
         let p2 = self.apm[0].refine(lg, p, c0 | c1 << 8);
-        let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 16 & 0xffff;
+        let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 18 & 0x3fff;
         let p3 = self.apm[1].refine(lg, p, h);
         self.pr = (p + p2 * 2 + p3 * 3 + 3) / 6;
         self.pr
