@@ -11,8 +11,8 @@ use crate::model::{Cm, Iid, Model, ids};
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 6;
 /// The model used when none is given.
-pub const DEFAULT_MODEL: &str = "iid";
-/// Block size when none is given and the model states none: 4 MiB.
+pub const DEFAULT_MODEL: &str = "cm";
+/// Block size when none is given and the model states none ([`Model::block_size`]): 4 MiB.
 pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
 
 /// How to compress: model, level, block size.
@@ -27,6 +27,7 @@ pub struct Options {
     level: u8,
     block_size: Option<usize>,
     content_size: Option<u64>,
+    threads: usize,
 }
 
 impl Default for Options {
@@ -36,12 +37,13 @@ impl Default for Options {
             level: DEFAULT_LEVEL,
             block_size: None,
             content_size: None,
+            threads: 1,
         }
     }
 }
 
 impl Options {
-    /// The defaults: model `iid`, level 6, block size chosen by the level.
+    /// The defaults: model `cm`, level 6, block size chosen by the model, one thread.
     pub fn new() -> Self {
         Self::default()
     }
@@ -71,6 +73,18 @@ impl Options {
         self
     }
 
+    /// Code up to `n` blocks at once, one thread each (0 or 1: one thread). The output
+    /// does not depend on `n`.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+
+    /// The number of threads.
+    pub fn get_threads(&self) -> usize {
+        self.threads
+    }
+
     /// The selected model's name.
     pub fn get_model(&self) -> &str {
         &self.model
@@ -86,9 +100,14 @@ impl Options {
         self.content_size
     }
 
-    /// The block size in force (explicit or the default for the level).
-    pub fn get_block_size(&self) -> usize {
-        self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE)
+    /// The block size given explicitly, if any.
+    pub fn get_block_size(&self) -> Option<usize> {
+        self.block_size
+    }
+
+    /// The block size in force for `model`: the explicit one, else the model's choice.
+    pub fn block_size_for(&self, model: &dyn Model) -> usize {
+        self.block_size.unwrap_or_else(|| model.block_size())
     }
 
     /// Check ranges.
@@ -102,7 +121,7 @@ impl Options {
                 self.level
             )));
         }
-        let bs = self.get_block_size() as u64;
+        let bs = self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE) as u64;
         if bs == 0 || bs > MAX_BLOCK_SIZE {
             return Err(Error::InvalidOption(format!(
                 "block size {bs} (must be 1 byte to 1 GiB)"

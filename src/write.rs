@@ -35,10 +35,16 @@ impl Stats {
 }
 
 /// The state of a stream being written, independent of who owns the model and writer.
+///
+/// Full blocks wait in `ready` until there is one per thread; then they are coded at
+/// once, one thread each, and written in order. Block boundaries depend only on the
+/// block size, so the output is the same for any number of threads.
 pub(crate) struct Core {
     block_size: usize,
+    threads: usize,
     content_size: Option<u64>,
     pending: Vec<u8>,
+    ready: Vec<Vec<u8>>,
     crc: crc32fast::Hasher,
     stats: Stats,
     poisoned: bool,
@@ -48,20 +54,22 @@ impl Core {
     /// Validate options and write the stream header.
     pub(crate) fn start<W: Write>(w: &mut W, options: &Options, model: &dyn Model) -> Result<Core> {
         options.validate()?;
+        let block_size = options.block_size_for(model);
         let header = Header {
             model: model.id(),
             level: options.get_level(),
-            block_size: options.get_block_size() as u64,
+            block_size: block_size as u64,
             settings: model.settings(),
             content_size: options.get_content_size(),
         };
         let bytes = header.to_bytes();
         w.write_all(&bytes)?;
-        let block_size = options.get_block_size();
         Ok(Core {
             block_size,
+            threads: options.get_threads(),
             content_size: options.get_content_size(),
-            pending: Vec::with_capacity(block_size.min(1 << 20)),
+            pending: Vec::new(),
+            ready: Vec::new(),
             crc: crc32fast::Hasher::new(),
             stats: Stats {
                 container_bytes: bytes.len() as u64,
@@ -71,7 +79,7 @@ impl Core {
         })
     }
 
-    /// Buffer as much of `buf` as fits the current block; code the block when full.
+    /// Buffer as much of `buf` as fits the current block; code blocks when enough are full.
     pub(crate) fn write<W: Write>(
         &mut self,
         w: &mut W,
@@ -81,11 +89,18 @@ impl Core {
         if self.poisoned {
             return Err(poisoned());
         }
+        if self.pending.capacity() == 0 {
+            self.pending
+                .reserve(self.block_size.min(buf.len().max(1 << 16)));
+        }
         let room = self.block_size - self.pending.len();
         let n = room.min(buf.len());
         self.pending.extend_from_slice(&buf[..n]);
         if self.pending.len() == self.block_size {
-            self.flush_block(w, model)?;
+            self.ready.push(std::mem::take(&mut self.pending));
+            if self.ready.len() >= self.threads {
+                self.code_ready(w, model)?;
+            }
         }
         Ok(n)
     }
@@ -103,12 +118,15 @@ impl Core {
         Ok(())
     }
 
-    /// Code the last block and write the end marker and trailer.
+    /// Code the last blocks and write the end marker and trailer.
     pub(crate) fn finish<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<Stats> {
         if self.poisoned {
             return Err(poisoned());
         }
-        self.flush_block(w, model)?;
+        if !self.pending.is_empty() {
+            self.ready.push(std::mem::take(&mut self.pending));
+        }
+        self.code_ready(w, model)?;
         if let Some(n) = self.content_size {
             if n != self.stats.raw_bytes {
                 self.poisoned = true;
@@ -131,33 +149,52 @@ impl Core {
         Ok(self.stats.clone())
     }
 
-    fn flush_block<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
-        if self.pending.is_empty() {
+    fn code_ready<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
+        if self.ready.is_empty() {
             return Ok(());
         }
-        let result = self.code_pending(w, model);
+        let result = self.code_blocks(w, model);
         if result.is_err() {
             self.poisoned = true;
         }
         result
     }
 
-    fn code_pending<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
-        let block = block::encode(model, &self.pending)?;
-        let mut frame = Vec::with_capacity(24);
-        block.frame.write(&mut frame);
-        w.write_all(&frame)?;
-        w.write_all(&block.data)?;
-        self.crc.update(&self.pending);
-        let s = &mut self.stats;
-        s.raw_bytes += self.pending.len() as u64;
-        s.container_bytes += frame.len() as u64;
-        s.params_bytes += block.params_bytes as u64;
-        s.payload_bytes += (block.data.len() - block.params_bytes) as u64;
-        s.ideal_bits += block.ideal_bits;
-        s.blocks += 1;
-        s.stored_blocks += u64::from(block.frame.kind == BLOCK_STORED);
-        self.pending.clear();
+    fn code_blocks<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
+        let blocks = std::mem::take(&mut self.ready);
+        let coded: Vec<Result<block::EncodedBlock>> = if blocks.len() == 1 {
+            vec![block::encode(model, &blocks[0])]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = blocks
+                    .iter()
+                    .map(|raw| scope.spawn(move || block::encode(model, raw)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| match h.join() {
+                        Ok(r) => r,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        for (raw, block) in blocks.iter().zip(coded) {
+            let block = block?;
+            let mut frame = Vec::with_capacity(24);
+            block.frame.write(&mut frame);
+            w.write_all(&frame)?;
+            w.write_all(&block.data)?;
+            self.crc.update(raw);
+            let s = &mut self.stats;
+            s.raw_bytes += raw.len() as u64;
+            s.container_bytes += frame.len() as u64;
+            s.params_bytes += block.params_bytes as u64;
+            s.payload_bytes += (block.data.len() - block.params_bytes) as u64;
+            s.ideal_bits += block.ideal_bits;
+            s.blocks += 1;
+            s.stored_blocks += u64::from(block.frame.kind == BLOCK_STORED);
+        }
         Ok(())
     }
 }
@@ -170,8 +207,8 @@ fn poisoned() -> Error {
 
 /// Compresses everything written to it into `W`.
 ///
-/// Data is cut into independent blocks of [`Options::get_block_size`] bytes; memory is
-/// one block plus the model's working set. Call [`Encoder::finish`] at the end: it codes
+/// Data is cut into independent blocks of [`Options::block_size_for`] bytes; memory is
+/// one block plus the model's working set, per thread ([`Options::threads`]). Call [`Encoder::finish`] at the end: it codes
 /// the last block and writes the trailer. An encoder dropped without `finish` leaves a
 /// stream that decoders reject as truncated; it never ends silently short.
 ///

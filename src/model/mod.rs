@@ -100,6 +100,13 @@ pub trait Model: Send + Sync {
     /// [`crate::Error::Corrupt`] if `params` are not valid for this model.
     fn load(&self, params: &[u8], len: usize) -> Result<Predictor>;
 
+    /// Original bytes per block when the user gives no block size. Larger blocks give
+    /// adaptive models more history; the block size fixes the output, so it must not
+    /// depend on anything but the model and its settings.
+    fn block_size(&self) -> usize {
+        crate::DEFAULT_BLOCK_SIZE
+    }
+
     /// Memory the predictor needs while coding a block of `block_size` bytes, in bytes
     /// (for `kraft info` and the documented bounds). Zero means "negligible".
     fn memory(&self, _block_size: usize) -> usize {

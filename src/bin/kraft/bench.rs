@@ -12,7 +12,7 @@ pub struct BenchArgs {
     /// Files or directories (recursively); none: the generated corpora.
     paths: Vec<PathBuf>,
     /// Models to run, comma-separated.
-    #[arg(long, default_value = "iid", value_delimiter = ',')]
+    #[arg(long, default_value = "iid,cm", value_delimiter = ',')]
     models: Vec<String>,
     /// Level.
     #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]

@@ -85,20 +85,30 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct ModelArgs {
-    /// Model: iid.
+    /// Model: cm (context mixing, the default) or iid (order 0, fastest).
     #[arg(short, long, default_value = kraft::DEFAULT_MODEL)]
     model: String,
     /// Level, 1 (fastest) to 9 (strongest).
     #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
-    /// Original bytes per independent block (e.g. 1M, 64K; at most 1G).
+    /// Original bytes per independent block (e.g. 1M, 64K; at most 1G; default: the model's).
     #[arg(long, value_parser = parse_size)]
     block_size: Option<usize>,
+    /// Compress up to N blocks at once (0: one per core); the output is the same for any N.
+    #[arg(short = 'T', long, default_value_t = 1)]
+    threads: usize,
 }
 
 impl ModelArgs {
     fn options(&self) -> kraft::Options {
-        let o = kraft::Options::new().model(&self.model).level(self.level);
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let o = kraft::Options::new()
+            .model(&self.model)
+            .level(self.level)
+            .threads(threads);
         match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
@@ -258,6 +268,7 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
             model: a.model.model.clone(),
             level: a.model.level,
             block_size: a.model.block_size,
+            threads: a.model.threads,
         },
     };
     let options = a.model.options();

@@ -180,6 +180,15 @@ impl Model for Cm {
         )))))
     }
 
+    /// 8 MiB at levels 1–3, 16 MiB at 4–6, 64 MiB at 7–9.
+    fn block_size(&self) -> usize {
+        match self.level {
+            1..=3 => 8 << 20,
+            4..=6 => 16 << 20,
+            _ => 64 << 20,
+        }
+    }
+
     fn memory(&self, block_size: usize) -> usize {
         table_buckets(&self.config, block_size) * 64
             + (4 << self
