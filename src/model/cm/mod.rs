@@ -29,6 +29,11 @@ mod state;
 use super::{BitModel, Model, Predictor, ids};
 use crate::error::{Error, Result};
 
+/// Plain English learned before a text block is coded (flag bit 3 of the block
+/// parameter): small files are mostly start, and the start is where a model that knows
+/// nothing pays most.
+const PRIMER: &[u8] = include_bytes!("primer.txt");
+
 /// What a level turns on.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -142,7 +147,8 @@ impl Model for Cm {
 
     /// The block parameter is one byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record), chosen from the data among those the level
-    /// allows: text gets word contexts, binary data sparse ones.
+    /// allows (text gets word contexts, binary data sparse and record ones), and bit 3:
+    /// the model learns the built-in primer before the block.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         let text = looks_like_text(block);
         let mut flags = 0u8;
@@ -155,6 +161,9 @@ impl Model for Cm {
         if self.config.record && !text {
             flags |= 4;
         }
+        if text {
+            flags |= 8;
+        }
         params.push(flags);
         self.load(params, block.len())
     }
@@ -163,7 +172,8 @@ impl Model for Cm {
         let &[flags] = params else {
             return Err(Error::corrupt("cm block parameters must be one byte"));
         };
-        let allowed = u8::from(self.config.word)
+        let allowed = 8
+            | u8::from(self.config.word)
             | u8::from(self.config.sparse) << 1
             | u8::from(self.config.record) << 2;
         if flags & !allowed != 0 {
@@ -175,9 +185,11 @@ impl Model for Cm {
         config.word = flags & 1 != 0;
         config.sparse = flags & 2 != 0;
         config.record = flags & 4 != 0;
-        Ok(Predictor::Bits(Box::new(Bits(predictor::Predictor::new(
-            &config, len,
-        )))))
+        let mut p = predictor::Predictor::new(&config, len);
+        if flags & 8 != 0 {
+            p.prime(PRIMER);
+        }
+        Ok(Predictor::Bits(Box::new(Bits(p))))
     }
 
     /// 8 MiB at levels 1–3, 16 MiB at 4–6, 64 MiB at 7–9.

@@ -15,6 +15,8 @@ use super::logistic::Logistic;
 use super::state::States;
 
 const SLOT: usize = 16;
+/// History reserved for a primer.
+const PRIMER_ROOM: usize = 4096;
 const BUCKET: usize = 64;
 
 #[inline]
@@ -152,7 +154,7 @@ impl Predictor {
             .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10));
         Predictor {
             states,
-            hist: Vec::with_capacity(len),
+            hist: Vec::with_capacity(len + PRIMER_ROOM),
             c0: 1,
             bitpos: 0,
             c8: 0,
@@ -390,6 +392,17 @@ impl Predictor {
             0
         };
         self.byte_contexts();
+    }
+
+    /// Learn `text` as if it had been coded (both sides do the same, so it costs no
+    /// bits): a head start for blocks that resemble it.
+    pub fn prime(&mut self, text: &[u8]) {
+        for &byte in text {
+            for i in (0..8).rev() {
+                self.p1();
+                self.update((byte >> i) & 1 == 1);
+            }
+        }
     }
 
     /// P(next bit = 1), 16 bits.
