@@ -14,9 +14,9 @@
 //! | 1 | 1–4 | – | – | – | 16 MiB |
 //! | 2–3 | 1–4, 6 | ✓ | – | ✓ | 64 MiB |
 //! | 4–5 | 1–6 | ✓ | ✓ | ✓ | 128 MiB |
-//! | 6 (default) | 1–6, 8 | ✓ | ✓ | ✓ | 256 MiB |
-//! | 7–8 | 1–6, 8, 12 | ✓ | ✓ | ✓ | 512 MiB |
-//! | 9 | 1–6, 8, 12, 16 | ✓ | ✓ | ✓ | 1 GiB |
+//! | 6 (default) | 1–6, 8, 16 | ✓ | ✓ | ✓ | 256 MiB |
+//! | 7–8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 512 MiB |
+//! | 9 | 1–8, 10, 12, 16, 20, 24 | ✓ | ✓ | ✓ | 1 GiB |
 //!
 //! The table shrinks to what the block needs (about four slots per context per byte),
 //! so small inputs use little memory at any level.
@@ -45,6 +45,9 @@ pub struct Config {
     pub sparse: bool,
     /// Record contexts (bytes one and two records back).
     pub record: bool,
+    /// Column contexts for text (the byte above in the previous line, with the column
+    /// and with the previous byte).
+    pub column: bool,
     /// Shortest match the match model follows.
     pub match_min: usize,
     /// log2 of the match model's index entries (at most).
@@ -75,6 +78,7 @@ impl Config {
             word,
             sparse,
             record,
+            column: level >= 7,
             match_min: if level >= 7 { 8 } else { 6 },
             match_bits: 22,
             table_bits,
@@ -87,6 +91,7 @@ impl Config {
             + 2 * usize::from(self.word)
             + 3 * usize::from(self.sparse)
             + 2 * usize::from(self.record)
+            + 2 * usize::from(self.column)
     }
 }
 
@@ -164,6 +169,9 @@ impl Model for Cm {
         if text {
             flags |= 8;
         }
+        if self.config.column && text {
+            flags |= 16;
+        }
         params.push(flags);
         self.load(params, block.len())
     }
@@ -173,6 +181,7 @@ impl Model for Cm {
             return Err(Error::corrupt("cm block parameters must be one byte"));
         };
         let allowed = 8
+            | u8::from(self.config.column) << 4
             | u8::from(self.config.word)
             | u8::from(self.config.sparse) << 1
             | u8::from(self.config.record) << 2;
@@ -185,6 +194,7 @@ impl Model for Cm {
         config.word = flags & 1 != 0;
         config.sparse = flags & 2 != 0;
         config.record = flags & 4 != 0;
+        config.column = flags & 16 != 0;
         let mut p = predictor::Predictor::new(&config, len);
         if flags & 8 != 0 {
             p.prime(PRIMER);

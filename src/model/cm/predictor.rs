@@ -115,6 +115,8 @@ pub struct Predictor {
     c32: u64,
     word: u64,
     prev_word: u64,
+    line_start: usize,
+    prev_line_start: usize,
     order0: Vec<u8>,
     table: Table,
     buckets: u64,
@@ -163,6 +165,8 @@ impl Predictor {
             c32: 0,
             word: 0,
             prev_word: 0,
+            line_start: 0,
+            prev_line_start: 0,
             order0: vec![0; 256],
             table: Table::new(buckets * BUCKET),
             buckets: buckets as u64,
@@ -241,6 +245,18 @@ impl Predictor {
             let r64 = r as u64;
             hs[n] = a1 | a2 << 8 | r64 << 16 | 0x5 << 40;
             hs[n + 1] = a1 | u64::from(c4 & 0xff) << 8 | r64 << 16 | 0x6 << 40;
+            n += 2;
+        }
+        if self.config.column {
+            let pos = self.hist.len();
+            let col = pos - self.line_start;
+            let above = if self.prev_line_start + col < self.line_start {
+                u64::from(self.hist[self.prev_line_start + col])
+            } else {
+                0
+            };
+            hs[n] = above | (col.min(255) as u64) << 8 | 0x7 << 40;
+            hs[n + 1] = above | u64::from(c4 & 0xff) << 8 | 0x8 << 40;
             n += 2;
         }
         debug_assert_eq!(n, self.hashes.len());
@@ -331,6 +347,10 @@ impl Predictor {
         self.c16 = (self.c16 << 8) | (self.c8 >> 56);
         self.c8 = (self.c8 << 8) | u64::from(byte);
         // Words: letters, case-folded.
+        if byte == b'\n' {
+            self.prev_line_start = self.line_start;
+            self.line_start = pos1;
+        }
         let lower = byte.to_ascii_lowercase();
         if lower.is_ascii_lowercase() || byte >= 128 {
             self.word = (self.word ^ u64::from(lower)).wrapping_mul(0x100_0000_01b3);
