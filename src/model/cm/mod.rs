@@ -48,6 +48,8 @@ pub struct Config {
     /// Column contexts for text (the byte above in the previous line, with the column
     /// and with the previous byte).
     pub column: bool,
+    /// A fourth mixer weight set (selected by the byte two back).
+    pub wide: bool,
     /// Shortest match the match model follows.
     pub match_min: usize,
     /// log2 of the match model's index entries (at most).
@@ -79,6 +81,7 @@ impl Config {
             sparse,
             record,
             column: level >= 7,
+            wide: level >= 8,
             match_min: if level >= 7 { 8 } else { 6 },
             match_bits: 22,
             table_bits,

@@ -131,9 +131,9 @@ pub struct Predictor {
     m: Match,
     rec: Records,
     mixer: Mixer,
-    selects: [usize; 3],
+    selects: Vec<usize>,
     final_mixer: Mixer,
-    apm: [Apm; 2],
+    apm: Vec<Apm>,
     pr: u32,
     config: Config,
 }
@@ -149,8 +149,12 @@ impl Predictor {
         let n_ctx = n_hashed + 1; // + order 0
         let n_inputs = n_ctx + 2 + 1; // one per context + match (2) + bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
-        let mixer = Mixer::new(n_inputs, &[32 * 8, 256, 32 * 8], 6, 8192).with_boost(24);
-        let apm = [Apm::new(1 << 16, 5, &lg), Apm::new(1 << 14, 5, &lg)];
+        let sets: &[usize] = if config.wide { &[32 * 8, 256, 32 * 8, 256 * 8] } else { &[32 * 8, 256, 32 * 8] };
+        let mixer = Mixer::new(n_inputs, sets, 6, 8192).with_boost(24);
+        let mut apm = vec![Apm::new(1 << 16, 5, &lg), Apm::new(1 << 14, 5, &lg)];
+        if config.wide {
+            apm.push(Apm::new(1 << 16, 5, &lg));
+        }
         let match_bits = config
             .match_bits
             .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10));
@@ -192,8 +196,8 @@ impl Predictor {
                 votes: 0,
                 length: 0,
             },
-            final_mixer: Mixer::new(4, &[256], 4, (1 << 16) / 3),
-            selects: [0; 3],
+            final_mixer: Mixer::new(sets.len() + 1, &[256], 4, (1 << 16) / sets.len() as i32),
+            selects: vec![0; 3 + usize::from(config.wide)],
             mixer,
             apm,
             pr: 32768,
@@ -474,6 +478,9 @@ impl Predictor {
             .filter(|&&i| i & 255 != 0)
             .count();
         self.selects[2] = seen.min(31) * 8 + self.bitpos as usize;
+        if self.config.wide {
+            self.selects[3] = ((self.c8 >> 8) & 0xff) as usize * 8 + self.bitpos as usize;
+        }
         for &x in self.mixer.mix(lg, &self.selects) {
             self.final_mixer.add(x);
         }
@@ -485,7 +492,14 @@ impl Predictor {
         let p2 = self.apm[0].refine(lg, p, c0 | c1 << 8);
         let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 18 & 0x3fff;
         let p3 = self.apm[1].refine(lg, p, h);
-        self.pr = (p + p2 * 2 + p3 * 3 + 3) / 6;
+        self.pr = if self.config.wide {
+            let c3 = ((self.c8 >> 16) & 0xff) as usize;
+            let h4 = (c0 ^ (c1 << 8) ^ (c2 << 16) ^ (c3 << 24)).wrapping_mul(0x2545_f491) >> 16 & 0xffff;
+            let p4 = self.apm[2].refine(lg, p, h4);
+            (p + p2 * 2 + p3 * 3 + p4 * 2 + 4) / 8
+        } else {
+            (p + p2 * 2 + p3 * 3 + 3) / 6
+        };
         self.pr
     }
 
