@@ -10,7 +10,8 @@
 //!
 //! | data | model | why |
 //! |---|---|---|
-//! | bytes with a skewed distribution and no structure | `iid` | semi-static order 0: fastest, reaches N·H0 plus a ≤ 547-byte table |
+//! | text, source code, binaries, tables: real data | `cm` (the default) | context mixing: the strongest; ~0.4 MB/s at level 6 |
+//! | bytes with a skewed distribution and no structure, or when speed matters most | `iid` | semi-static order 0: ~200 MB/s, reaches N·H0 plus a ≤ 547-byte table |
 //! | your own idea of the data | implement [`model::Model`] | container, checksums, coding and report come for free |
 //!
 //! ## One-shot and streaming

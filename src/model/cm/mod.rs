@@ -9,17 +9,21 @@
 //! probability maps refine the result. Encoder and decoder run this same code; all of
 //! it is integer arithmetic, so it is bit-exact on every machine.
 //!
-//! | level | orders | word | sparse | record | table (max) |
-//! |---|---|---|---|---|---|
-//! | 1 | 1–4 | – | – | – | 16 MiB |
-//! | 2–3 | 1–4, 6 | ✓ | – | ✓ | 64 MiB |
-//! | 4–5 | 1–6 | ✓ | ✓ | ✓ | 128 MiB |
-//! | 6 (default) | 1–6, 8, 16 | ✓ | ✓ | ✓ | 256 MiB |
-//! | 7–8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 512 MiB |
-//! | 9 | 1–8, 10, 12, 16, 20, 24 | ✓ | ✓ | ✓ | 1 GiB |
+//! | level | orders | word | sparse, record | column | mixer sets, APMs | table (max) | block |
+//! |---|---|---|---|---|---|---|---|
+//! | 1 | 1–4 | – | – | – | 3, 2 | 16 MiB | 8 MiB |
+//! | 2–3 | 1–4, 6 | ✓ | record | – | 3, 2 | 64 MiB | 8 MiB |
+//! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 16 MiB |
+//! | 6 (default) | 1–6, 8, 16 | ✓ | ✓ | – | 3, 2 | 256 MiB | 16 MiB |
+//! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
+//! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 4, 3 | 512 MiB | 64 MiB |
+//! | 9 | 1–8, 10, 12, 16, 20, 24 | ✓ | ✓ | ✓ | 4, 3 | 1 GiB | 64 MiB |
 //!
-//! The table shrinks to what the block needs (about four slots per context per byte),
-//! so small inputs use little memory at any level.
+//! Word and column contexts are used on text blocks, sparse and record contexts on
+//! binary ones (the choice is the block's one-byte parameter), and text blocks start
+//! from a built-in primer. The table shrinks to what the block needs (one 64-byte bucket
+//! per context per six bytes, in 2 MiB pages), so small inputs use little memory at any
+//! level; `kraft info` states the decoder memory of a file.
 
 mod adaptive;
 mod logistic;
