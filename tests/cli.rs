@@ -215,7 +215,7 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn compress_writes_kft_keeps_input_and_decompress_restores() {
     let d = tempdir();
-    let data = text(50_000, 1);
+    let data = text(8_000, 1);
     write(d.path(), "f.txt", &data);
 
     let out = ok(kraft(d.path()).args(["compress", "f.txt"]));
@@ -326,7 +326,7 @@ fn one_failing_file_does_not_stop_the_others() {
 #[test]
 fn stdout_flag_for_compress_and_decompress() {
     let d = tempdir();
-    let data = text(20_000, 7);
+    let data = text(6_000, 7);
     write(d.path(), "f", &data);
 
     for flag in ["-c", "--stdout"] {
@@ -385,7 +385,7 @@ fn stdout_with_several_files_concatenates_streams() {
 #[test]
 fn stdin_to_stdout_without_file_and_with_dash() {
     let d = tempdir();
-    let data = text(30_000, 10);
+    let data = text(6_000, 10);
     for args in [&["compress"][..], &["compress", "-"]] {
         let packed = ok(kraft(d.path()).args(args).write_stdin(data.clone())).stdout;
         assert!(packed.starts_with(b"KRFT"), "{args:?}");
@@ -533,7 +533,7 @@ fn output_into_a_missing_directory_fails_cleanly() {
 #[test]
 fn existing_output_is_refused_without_force_and_replaced_with_it() {
     let d = tempdir();
-    let data = text(40_000, 14);
+    let data = text(8_000, 14);
     write(d.path(), "f", &data);
     write(d.path(), "f.kft", b"precious");
 
@@ -589,7 +589,7 @@ fn existing_directory_as_output_is_refused_even_with_force() {
 #[test]
 fn rm_removes_the_input_after_success() {
     let d = tempdir();
-    let data = text(20_000, 15);
+    let data = text(6_000, 15);
     write(d.path(), "f", &data);
     ok(kraft(d.path()).args(["compress", "--rm", "f"]));
     assert_eq!(names(d.path()), set(&["f.kft"]));
@@ -621,7 +621,7 @@ fn rm_keeps_the_input_when_writing_to_stdout() {
 #[test]
 fn rm_keeps_the_input_when_anything_fails() {
     let d = tempdir();
-    let data = text(20_000, 17);
+    let data = text(6_000, 17);
     write(d.path(), "f", &data);
     ok(kraft(d.path()).args(["compress", "f"]));
     let mut bad = read(d.path().join("f.kft"));
@@ -696,7 +696,7 @@ fn quiet_prints_nothing_on_success() {
 #[test]
 fn verbose_compress_prints_the_entropy_report() {
     let d = tempdir();
-    let data = text(30_000, 20);
+    let data = text(8_000, 20);
     write(d.path(), "f", &data);
     let out = ok(kraft(d.path()).args(["compress", "-v", "f"]));
     let err = stderr_of(&out);
@@ -800,7 +800,7 @@ fn model_option() {
 #[test]
 fn levels_round_trip_and_out_of_range_is_a_usage_error() {
     let d = tempdir();
-    let data = text(20_000, 22);
+    let data = text(5_000, 22);
     write(d.path(), "f", &data);
     for level in ["1", "5", "9"] {
         let name = format!("f{level}.kft");
@@ -824,7 +824,9 @@ fn block_size_gives_several_blocks_and_round_trips() {
     let d = tempdir();
     let data = text(10_000, 23);
     write(d.path(), "f", &data);
-    ok(kraft(d.path()).args(["compress", "--block-size", "1K", "f"]));
+    // The order-0 model keeps the many small blocks fast; the flag does not depend on it
+    // (`threads_do_not_change_the_output` covers several blocks of the default model).
+    ok(kraft(d.path()).args(["compress", "-m", "iid", "--block-size", "1K", "f"]));
     assert_eq!(kraft_decode(d.path(), "f.kft"), data);
     let row = &info_json(d.path(), "f.kft")[0];
     assert!(row["blocks"].as_u64().unwrap() > 1, "{row}");
@@ -843,7 +845,17 @@ fn block_size_gives_several_blocks_and_round_trips() {
         ("1KiB", 1024),
         ("3KB", 3072),
     ] {
-        ok(kraft(d.path()).args(["compress", "-f", "--block-size", spec, "-o", "g.kft", "f"]));
+        ok(kraft(d.path()).args([
+            "compress",
+            "-m",
+            "iid",
+            "-f",
+            "--block-size",
+            spec,
+            "-o",
+            "g.kft",
+            "f",
+        ]));
         assert_eq!(kraft_decode(d.path(), "g.kft"), data, "{spec}");
         assert_eq!(
             info_json(d.path(), "g.kft")[0]["block_size"].as_u64(),
@@ -861,15 +873,88 @@ fn block_size_gives_several_blocks_and_round_trips() {
     assert_no_temp_files(d.path());
 }
 
+/// `-T/--threads N` codes up to N blocks at once (0: one per core); the output must not
+/// depend on N, from a file or from stdin, and must decode to the input.
+#[test]
+fn threads_do_not_change_the_output() {
+    let d = tempdir();
+    // iid on ~300 KB in 64 KiB blocks; the default model (cm) on ~100 KB in 32 KiB
+    // blocks. Both give more blocks than threads and a short last block.
+    let cases: [(&[&str], usize, u64); 2] = [
+        (&["-m", "iid", "--block-size", "64K"], 300_000, 64 << 10),
+        (&["--block-size", "32K"], 100_000, 32 << 10),
+    ];
+    for (flags, len, block) in cases {
+        let data = text(len, 36);
+        write(d.path(), "f", &data);
+        let mut reference: Option<Vec<u8>> = None;
+        for threads in [
+            &["-T", "1"][..],
+            &["-T", "3"],
+            &["-T", "0"],
+            &["--threads", "2"],
+        ] {
+            ok(kraft(d.path())
+                .arg("compress")
+                .args(flags)
+                .args(threads)
+                .args(["-f", "-o", "t.kft", "f"]));
+            let packed = read(d.path().join("t.kft"));
+            match &reference {
+                None => {
+                    let row = &info_json(d.path(), "t.kft")[0];
+                    let model = if flags.contains(&"iid") { "iid" } else { "cm" };
+                    assert_eq!(row["model"], model, "{row}");
+                    assert_eq!(row["blocks"].as_u64(), Some((len as u64).div_ceil(block)));
+                    assert_eq!(row["stored_blocks"].as_u64(), Some(0), "{row}");
+                    assert_eq!(
+                        kraft_decode(d.path(), "t.kft"),
+                        data,
+                        "{flags:?} {threads:?}"
+                    );
+                    reference = Some(packed);
+                }
+                Some(r) => assert!(
+                    &packed == r,
+                    "{flags:?} {threads:?}: output differs from -T 1 ({} vs {} bytes)",
+                    packed.len(),
+                    r.len()
+                ),
+            }
+        }
+        // From stdin (no content size in the header): the same for any N as well.
+        let one = compress_bytes(d.path(), &data, &[flags, &["-T", "1"][..]].concat());
+        let three = compress_bytes(d.path(), &data, &[flags, &["-T", "3"][..]].concat());
+        assert!(one == three, "{flags:?}: -T 1 and -T 3 differ from stdin");
+        let back = ok(kraft(d.path()).arg("d").write_stdin(three)).stdout;
+        assert!(back == data, "{flags:?}: round trip from stdin");
+    }
+    for bad in ["x", "-1", ""] {
+        usage_error(kraft(d.path()).args(["compress", "-T", bad, "-o", "bad.kft", "f"]));
+    }
+    assert!(!d.path().join("bad.kft").exists());
+    assert_no_temp_files(d.path());
+}
+
 // ---------------------------------------------------------------------------------------
 // test, info, report
 // ---------------------------------------------------------------------------------------
 
-/// A directory with `good.kft` (text, several blocks), its damaged variants, and `orig`.
-fn damaged_set(dir: &Path) -> Vec<u8> {
+/// A directory with `good.kft` (text, several blocks, compressed with `model`), its
+/// damaged variants, and `orig`.
+fn damaged_set(dir: &Path, model: &str) -> Vec<u8> {
     let data = text(60_000, 24);
     write(dir, "orig", &data);
-    ok(kraft(dir).args(["compress", "--block-size", "16K", "-o", "good.kft", "orig"]));
+    ok(kraft(dir).args([
+        "compress",
+        "-m",
+        model,
+        "--block-size",
+        "16K",
+        "-o",
+        "good.kft",
+        "orig",
+    ]));
     let good = read(dir.join("good.kft"));
     let mut corrupt = good.clone();
     let mid = corrupt.len() / 2;
@@ -895,7 +980,7 @@ const DAMAGED: [&str; 6] = [
 #[test]
 fn test_command_good_and_damaged_files() {
     let d = tempdir();
-    damaged_set(d.path());
+    damaged_set(d.path(), "iid");
     kraft(d.path())
         .args(["test", "good.kft"])
         .assert()
@@ -936,7 +1021,7 @@ fn test_command_good_and_damaged_files() {
 #[test]
 fn decompress_of_damaged_input_fails_cleanly() {
     let d = tempdir();
-    damaged_set(d.path());
+    damaged_set(d.path(), "iid");
     for bad in DAMAGED {
         let content = read(d.path().join(bad));
         let stem = bad.strip_suffix(".kft").unwrap();
@@ -989,29 +1074,53 @@ fn decompress_of_damaged_input_fails_cleanly() {
 fn damaged_input_to_stdout_fails_and_prints_only_checked_data() {
     // With -c nothing can be taken back from stdout, but the status must say it failed,
     // and what was printed must be checked data: a prefix of the original.
-    let d = tempdir();
-    let data = damaged_set(d.path());
-    for bad in DAMAGED {
-        let a = fails1(kraft(d.path()).args(["decompress", "-c", bad]))
-            .stderr(predicate::str::contains(bad));
-        let out = &a.get_output().stdout;
-        assert!(out.len() <= data.len(), "{bad}: printed too much");
-        assert_eq!(&data[..out.len()], &out[..], "{bad}: printed wrong bytes");
-        if bad == "corrupt.kft" || bad == "truncated.kft" {
-            assert!(out.len() < data.len(), "{bad}: printed everything");
+    for model in ["iid", "cm"] {
+        let d = tempdir();
+        let data = damaged_set(d.path(), model);
+        kraft(d.path())
+            .args(["test", "good.kft"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("OK (60000 bytes, 4 block(s))"));
+        assert_eq!(info_json(d.path(), "good.kft")[0]["model"], model);
+        for bad in DAMAGED {
+            let a = fails1(kraft(d.path()).args(["decompress", "-c", bad]))
+                .stderr(predicate::str::contains(bad));
+            let out = &a.get_output().stdout;
+            assert!(out.len() <= data.len(), "{model} {bad}: printed too much");
+            assert_eq!(
+                &data[..out.len()],
+                &out[..],
+                "{model} {bad}: printed wrong bytes"
+            );
+            if bad == "corrupt.kft" || bad == "truncated.kft" {
+                assert!(out.len() < data.len(), "{model} {bad}: printed everything");
+            }
         }
     }
 }
 
-/// Every single-byte change and every truncation of a small multi-block stream: `test`,
-/// `decompress` and `info` must fail cleanly (or, for `info`, which does not check the
-/// contents, at least not panic), for every file of the batch.
+/// Every single-byte change and every truncation of a small multi-block `iid` stream:
+/// `test`, `decompress` and `info` must fail cleanly (or, for `info`, which does not check
+/// the contents, at least not panic), for every file of the batch.
 #[test]
 fn every_flip_and_truncation_is_detected_without_panic() {
     let d = tempdir();
     let data = text(1_500, 25);
     write(d.path(), "src", &data);
-    ok(kraft(d.path()).args(["compress", "--block-size", "600", "-o", "good.kft", "src"]));
+    // The order-0 model: its payload must be used up exactly, so every change is caught,
+    // and it is fast enough for thousands of cases. The default model has its own test
+    // below (`sampled_flips_and_truncations_of_a_cm_stream_are_detected`).
+    ok(kraft(d.path()).args([
+        "compress",
+        "-m",
+        "iid",
+        "--block-size",
+        "600",
+        "-o",
+        "good.kft",
+        "src",
+    ]));
     let good = read(d.path().join("good.kft"));
     let bad_dir = d.path().join("bad");
     fs::create_dir(&bad_dir).unwrap();
@@ -1087,10 +1196,194 @@ fn every_flip_and_truncation_is_detected_without_panic() {
     assert_eq!(cut_rows, 0, "info accepted a truncated stream");
 }
 
+/// Reads an unsigned LEB128 varint at `*pos` of a well-formed stream.
+fn varint_at(b: &[u8], pos: &mut usize) -> u64 {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = b[*pos];
+        *pos += 1;
+        v |= u64::from(byte & 0x7F) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    v
+}
+
+/// Where the `data` of each block lies in a well-formed one-stream file (docs/FORMAT.md).
+fn block_data_ranges(kft: &[u8]) -> Vec<std::ops::Range<usize>> {
+    assert!(kft.starts_with(b"KRFT"));
+    let flags = kft[5];
+    let mut pos = 8; // magic, version, flags, model, level
+    varint_at(kft, &mut pos); // block_size
+    let settings_len = varint_at(kft, &mut pos) as usize;
+    pos += settings_len;
+    if flags & 1 != 0 {
+        varint_at(kft, &mut pos); // content_size
+    }
+    pos += 4; // header_crc
+    let mut ranges = Vec::new();
+    while kft[pos] != 0 {
+        pos += 1; // kind
+        varint_at(kft, &mut pos); // raw_len
+        let data_len = varint_at(kft, &mut pos) as usize;
+        pos += 4; // block_crc
+        ranges.push(pos..pos + data_len);
+        pos += data_len;
+    }
+    ranges
+}
+
+/// The same for the default model (cm), sampled to stay fast: one bit flipped at each of
+/// 40 positions spread over a two-block stream and in the last 4 bytes of each block's
+/// data, and 10 truncations. Every case must exit
+/// 1 with a message and print only a prefix of the original, never panic. The one
+/// exception: the last bytes of a block's arithmetic-coded payload are partly slack, so a
+/// flip there may leave the output unchanged; it must then give exactly the original.
+/// `test` and `decompress` must agree on every file.
+#[test]
+fn sampled_flips_and_truncations_of_a_cm_stream_are_detected() {
+    let d = tempdir();
+    let data = text(2_000, 35);
+    write(d.path(), "src", &data);
+    ok(kraft(d.path()).args(["compress", "--block-size", "1K", "-o", "good.kft", "src"]));
+    let row = &info_json(d.path(), "good.kft")[0];
+    assert_eq!(row["model"], "cm", "{row}");
+    assert_eq!(row["blocks"].as_u64(), Some(2), "{row}");
+    assert_eq!(row["stored_blocks"].as_u64(), Some(0), "{row}");
+    let good = read(d.path().join("good.kft"));
+    let ranges = block_data_ranges(&good);
+    assert_eq!(ranges.len(), 2);
+    // A flip may go unnoticed only within the last 4 bytes of a block's data.
+    let slack = |i: usize| ranges.iter().any(|r| r.contains(&i) && r.end - i <= 4);
+
+    let bad_dir = d.path().join("bad");
+    fs::create_dir(&bad_dir).unwrap();
+    let n = good.len();
+    let mut flips = BTreeSet::new();
+    for k in 0..40 {
+        flips.insert((k * (n - 1) / 39, k % 8));
+    }
+    // And the last 4 bytes of each block's data, where an arithmetic coder's flush may
+    // leave bits that do not matter.
+    for (k, r) in ranges.iter().enumerate() {
+        for j in 1..=4 {
+            flips.insert((r.end - j, (3 * j + k) % 8));
+        }
+    }
+    let mut files = Vec::new();
+    for &(i, bit) in &flips {
+        let mut v = good.clone();
+        v[i] ^= 1 << bit;
+        let name = format!("flip-{i:05}-{bit}.kft");
+        fs::write(bad_dir.join(&name), &v).unwrap();
+        files.push(name);
+    }
+    for k in 0..10 {
+        let i = k * (n - 1) / 9;
+        let name = format!("cut-{i:05}.kft");
+        fs::write(bad_dir.join(&name), &good[..i]).unwrap();
+        files.push(name);
+    }
+    let expected: BTreeSet<String> = files.iter().cloned().collect();
+    assert_eq!(expected.len(), files.len());
+    assert!(files.len() >= 55, "{} cases", files.len());
+
+    // One process per case, to stdout: exit 1 and a prefix, or exit 0 and the original.
+    let mut accepted = BTreeSet::new();
+    for name in &files {
+        let out = kraft(&bad_dir)
+            .args(["decompress", "-c", name])
+            .output()
+            .unwrap();
+        assert_no_panic(&out);
+        match out.status.code() {
+            Some(0) => {
+                assert!(name.starts_with("flip-"), "{name}: truncation accepted");
+                assert_eq!(out.stdout, data, "{name}: accepted but the output differs");
+                let i: usize = name[5..10].parse().unwrap();
+                assert!(
+                    slack(i),
+                    "{name}: accepted, and byte {i} is not in the slack of a payload \
+                     (blocks' data at {ranges:?}, {n} bytes)"
+                );
+                accepted.insert(name.clone());
+            }
+            Some(1) => {
+                assert!(stderr_of(&out).contains(name.as_str()), "{name}");
+                assert!(
+                    data.starts_with(&out.stdout),
+                    "{name}: printed {} bytes that are not a prefix of the original",
+                    out.stdout.len()
+                );
+            }
+            other => panic!("{name}: exit {other:?}; stderr:\n{}", stderr_of(&out)),
+        }
+    }
+    eprintln!(
+        "cm: {} of {} flips left the output unchanged (blocks' data at {ranges:?}): {accepted:?}",
+        accepted.len(),
+        flips.len()
+    );
+
+    // `test` on all of them: OK exactly for the accepted ones, a message for the others.
+    let named = |err: &str| -> BTreeSet<String> {
+        err.lines()
+            .filter_map(|l| l.strip_prefix("kraft: "))
+            .filter_map(|l| l.split(':').next())
+            .map(str::to_string)
+            .collect()
+    };
+    let a = fails1(kraft(&bad_dir).arg("test").args(&files));
+    let out = a.get_output();
+    let passed: BTreeSet<String> = stdout_of(out)
+        .lines()
+        .filter_map(|l| l.split(": OK").next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(passed, accepted, "test and decompress disagree");
+    let rejected: BTreeSet<String> = expected.difference(&accepted).cloned().collect();
+    assert_eq!(named(&stderr_of(out)), rejected);
+
+    // Decompressing to files: outputs only for the accepted ones, and exactly the original.
+    let a = fails1(kraft(&bad_dir).arg("decompress").args(&files));
+    assert_eq!(named(&stderr_of(a.get_output())), rejected);
+    let restored: BTreeSet<String> = accepted
+        .iter()
+        .map(|f| f.strip_suffix(".kft").unwrap().to_string())
+        .collect();
+    for r in &restored {
+        assert_eq!(read(bad_dir.join(r)), data, "{r}");
+    }
+    assert_eq!(
+        names(&bad_dir),
+        expected.union(&restored).cloned().collect(),
+        "no other output or temporary file left"
+    );
+
+    // info never panics and sees every truncation.
+    let out = kraft(&bad_dir)
+        .args(["info", "--json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("info --json is JSON");
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["file"].as_str().unwrap().starts_with("cut-")),
+        "info accepted a truncated stream"
+    );
+}
+
 #[test]
 fn info_text_and_json() {
+    // Compressed with the default model: info names it.
     let d = tempdir();
-    let data = text(50_000, 26);
+    let data = text(20_000, 26);
     write(d.path(), "f", &data);
     ok(kraft(d.path()).args(["compress", "f"]));
     let size = fs::metadata(d.path().join("f.kft")).unwrap().len();
@@ -1101,7 +1394,7 @@ fn info_text_and_json() {
     for needle in [
         "f.kft",
         "model",
-        "iid",
+        "cm (level 6)",
         "original",
         &format!("{} bytes", data.len()),
         "compressed",
@@ -1120,7 +1413,8 @@ fn info_text_and_json() {
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r["file"], "f.kft");
-    assert_eq!(r["model"], "iid");
+    assert_eq!(r["model"], "cm");
+    assert_eq!(r["level"].as_u64(), Some(6));
     assert_eq!(r["original_bytes"].as_u64(), Some(data.len() as u64));
     assert_eq!(r["compressed_bytes"].as_u64(), Some(size));
     let bpb = r["bits_per_byte"].as_f64().unwrap();
@@ -1137,10 +1431,19 @@ fn info_text_and_json() {
     // Several files, one row each; info of a damaged file is an error.
     ok(kraft(d.path()).args(["compress", "-o", "g.kft", "--block-size", "8K", "f"]));
     let rows = info_json(d.path(), "g.kft");
-    assert_eq!(rows[0]["blocks"].as_u64(), Some(50_000u64.div_ceil(8192)));
-    let out = ok(kraft(d.path()).args(["info", "--json", "f.kft", "g.kft"]));
+    assert_eq!(rows[0]["blocks"].as_u64(), Some(20_000u64.div_ceil(8192)));
+    ok(kraft(d.path()).args(["compress", "-m", "iid", "-l", "2", "-o", "h.kft", "f"]));
+    let s = stdout_of(&ok(kraft(d.path()).args(["info", "h.kft"])));
+    assert!(s.contains("iid (level 2)"), "{s}");
+    let out = ok(kraft(d.path()).args(["info", "--json", "f.kft", "g.kft", "h.kft"]));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v.as_array().unwrap().len(), 2);
+    let models: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["cm", "cm", "iid"]);
     write(d.path(), "junk.kft", b"KRFTjunk");
     fails1(kraft(d.path()).args(["info", "junk.kft"])).stderr(predicate::str::contains("junk.kft"));
     fails1(kraft(d.path()).args(["info", "--json", "f.kft", "missing.kft"]))
@@ -1151,13 +1454,14 @@ fn info_text_and_json() {
 #[test]
 fn report_text_and_json_match_what_compress_writes() {
     let d = tempdir();
-    let data = text(70_000, 27);
+    let data = text(20_000, 27);
     write(d.path(), "f", &data);
     let before = names(d.path());
 
     let out = ok(kraft(d.path()).args(["report", "f"]));
     let s = stdout_of(&out);
     for needle in [
+        "cm (level 6)",
         "H0",
         "H4",
         "model ideal",
@@ -1171,10 +1475,13 @@ fn report_text_and_json_match_what_compress_writes() {
     }
     assert_eq!(names(d.path()), before, "report writes no file");
 
-    for (i, opts) in [
-        &[][..],
-        &["-l", "1", "--block-size", "4K"],
-        &["--model", "iid", "--level", "9"],
+    // The default model (cm) first, then iid; one and several blocks; threads.
+    for (i, (opts, model)) in [
+        (&[][..], "cm"),
+        (&["-l", "1", "--block-size", "4K"], "cm"),
+        (&["--block-size", "8K", "-T", "2"], "cm"),
+        (&["--model", "iid", "--level", "9"], "iid"),
+        (&["-m", "iid", "--block-size", "4K"], "iid"),
     ]
     .into_iter()
     .enumerate()
@@ -1182,7 +1489,7 @@ fn report_text_and_json_match_what_compress_writes() {
         let r = report_json(d.path(), "f", opts);
         assert_eq!(names(d.path()), before, "report --json writes no file");
         assert_eq!(r["file"], "f");
-        assert_eq!(r["model"], "iid");
+        assert_eq!(r["model"], model, "options {opts:?}");
         assert_eq!(r["bytes"].as_u64(), Some(data.len() as u64));
         let h = r["empirical_entropy_bpb"].as_array().expect("array");
         assert_eq!(h.len(), 5);
@@ -1198,7 +1505,14 @@ fn report_text_and_json_match_what_compress_writes() {
         assert_eq!(achieved, header + payload);
         assert!((overhead - (payload as f64 - ideal)).abs() < 1e-6);
         assert!((gap - (achieved as f64 - h[0] * data.len() as f64)).abs() < 1e-3);
-        if r["blocks"].as_u64() == Some(1) {
+        if model == "cm" {
+            // Context mixing sees what an order-0 model cannot: it beats H0 on text.
+            assert!(
+                gap < 0.0,
+                "options {opts:?}: cm {achieved} bits, gap to H0 {gap}"
+            );
+        }
+        if model == "iid" && r["blocks"].as_u64() == Some(1) {
             // Gibbs: with one table for the whole input, the i.i.d. model's cross-entropy
             // is at least H0·N (several blocks each fit their own table and may beat it).
             assert!(
@@ -1446,46 +1760,63 @@ fn compressed_data_is_not_written_to_a_terminal() {
 // Edge sizes
 // ---------------------------------------------------------------------------------------
 
+/// Edge sizes with each model: iid on the full sizes, the default model (cm) on smaller
+/// constant and random inputs (it codes about 0.5 MB/s).
 #[test]
 fn empty_one_byte_and_random_inputs_round_trip() {
-    let d = tempdir();
-    let cases: [(&str, Vec<u8>); 5] = [
-        ("empty", Vec::new()),
-        ("one", vec![b'x']),
-        ("zero", vec![0]),
-        ("same", vec![b'a'; 100_000]),
-        ("random", random_bytes(300 * 1024, 31)),
-    ];
-    for (name, data) in &cases {
-        write(d.path(), name, data);
-        ok(kraft(d.path()).args(["compress", name]));
-        let kft = format!("{name}.kft");
-        kraft(d.path())
-            .args(["test", &kft])
-            .assert()
-            .success()
-            .stdout(predicate::str::contains(format!(
-                "OK ({} bytes",
-                data.len()
-            )));
-        let row = &info_json(d.path(), &kft)[0];
-        assert_eq!(row["original_bytes"].as_u64(), Some(data.len() as u64));
-        fs::remove_file(d.path().join(name)).unwrap();
-        ok(kraft(d.path()).args(["decompress", &kft]));
-        assert_eq!(&read(d.path().join(name)), data, "{name}");
-        // Through stdin/stdout as well.
-        let packed = compress_bytes(d.path(), data, &[]);
-        let back = ok(kraft(d.path()).arg("d").write_stdin(packed)).stdout;
-        assert_eq!(&back, data, "{name} via stdin");
+    for (model, same_len, random_len) in [("iid", 100_000, 300 * 1024), ("cm", 10_000, 16 * 1024)] {
+        let d = tempdir();
+        // No flag for the default model.
+        let flags: &[&str] = if model == "cm" { &[] } else { &["-m", model] };
+        let cases: [(&str, Vec<u8>); 5] = [
+            ("empty", Vec::new()),
+            ("one", vec![b'x']),
+            ("zero", vec![0]),
+            ("same", vec![b'a'; same_len]),
+            ("random", random_bytes(random_len, 31)),
+        ];
+        for (name, data) in &cases {
+            write(d.path(), name, data);
+            ok(kraft(d.path()).arg("compress").args(flags).arg(name));
+            let kft = format!("{name}.kft");
+            kraft(d.path())
+                .args(["test", &kft])
+                .assert()
+                .success()
+                .stdout(predicate::str::contains(format!(
+                    "OK ({} bytes",
+                    data.len()
+                )));
+            let row = &info_json(d.path(), &kft)[0];
+            assert_eq!(row["model"], model, "{name}");
+            assert_eq!(row["original_bytes"].as_u64(), Some(data.len() as u64));
+            fs::remove_file(d.path().join(name)).unwrap();
+            ok(kraft(d.path()).args(["decompress", &kft]));
+            assert_eq!(&read(d.path().join(name)), data, "{model} {name}");
+            // Through stdin/stdout as well.
+            let packed = compress_bytes(d.path(), data, flags);
+            let back = ok(kraft(d.path()).arg("d").write_stdin(packed)).stdout;
+            assert_eq!(&back, data, "{model} {name} via stdin");
+        }
+        // Incompressible data is stored, not expanded.
+        let size = fs::metadata(d.path().join("random.kft")).unwrap().len();
+        assert!(
+            size <= random_len as u64 + 64,
+            "{model} random: {size} bytes"
+        );
+        let row = &info_json(d.path(), "random.kft")[0];
+        assert!(
+            row["stored_blocks"].as_u64().unwrap() >= 1,
+            "{model}: {row}"
+        );
+        // A constant input costs (next to) no payload: iid stores one byte value and no
+        // payload; cm learns the byte within a few hundred and then pays almost nothing
+        // (10,000 bytes gave 49 bytes when this was written).
+        let same = fs::metadata(d.path().join("same.kft")).unwrap().len();
+        let bound = if model == "iid" { 64 } else { 75 };
+        assert!(same < bound, "{model}: same.kft is {same} bytes");
+        assert_no_temp_files(d.path());
     }
-    // Incompressible data is stored, not expanded.
-    let size = fs::metadata(d.path().join("random.kft")).unwrap().len();
-    assert!(size <= 300 * 1024 + 64, "random: {size} bytes");
-    let row = &info_json(d.path(), "random.kft")[0];
-    assert!(row["stored_blocks"].as_u64().unwrap() >= 1, "{row}");
-    // A constant input costs no payload.
-    assert!(fs::metadata(d.path().join("same.kft")).unwrap().len() < 64);
-    assert_no_temp_files(d.path());
 }
 
 #[test]
@@ -1513,9 +1844,18 @@ fn help_and_version() {
 #[test]
 fn corpus_gen_then_bench() {
     let d = tempdir();
+    // Default seed and size: 1 MiB per file (quick to generate, too big to bench with cm).
+    ok(kraft(d.path()).args(["corpus", "gen", "big"]));
+    let big = names(&d.path().join("big"));
+    assert!(big.contains("MANIFEST.tsv"), "{big:?}");
+    for name in big.iter().filter(|n| *n != "MANIFEST.tsv") {
+        let n = fs::metadata(d.path().join("big").join(name)).unwrap().len();
+        assert!(n.abs_diff(1 << 20) < 1 << 12, "{name}: {n} bytes");
+    }
+
+    // Default seed, 20 KiB per file: the corpus the rest of this test uses.
     let dir = d.path().join("gen");
-    // Default seed and size (1 MiB per file).
-    let out = ok(kraft(d.path()).args(["corpus", "gen", "gen"]));
+    let out = ok(kraft(d.path()).args(["corpus", "gen", "gen", "--size", "20K"]));
     let s = stdout_of(&out);
     assert!(s.contains("MANIFEST.tsv"), "{s}");
 
@@ -1539,11 +1879,7 @@ fn corpus_gen_then_bench() {
     let mut on_disk = names(&dir);
     assert!(on_disk.remove("MANIFEST.tsv"));
     assert_eq!(on_disk, listed);
-
-    for name in &listed {
-        let n = read(dir.join(name)).len();
-        assert!(n.abs_diff(1 << 20) < 1 << 12, "{name}: {n} bytes");
-    }
+    assert_eq!(big, names(&dir), "the same files at any size");
 
     // Same seed and size: the same files; another seed: other files.
     for sub in ["s1", "s2"] {
@@ -1559,6 +1895,8 @@ fn corpus_gen_then_bench() {
         );
         assert_eq!(s1, read(d.path().join("s2").join(name)), "{name}");
         assert_ne!(s1, read(d.path().join("s3").join(name)), "{name}");
+        // The default seed differs from seed 7.
+        assert_ne!(s1, read(dir.join(name)), "{name}");
     }
     // A file where the directory should be: an error, not a panic.
     write(d.path(), "plain", b"x");
@@ -1572,37 +1910,42 @@ fn corpus_gen_then_bench() {
     let out = ok(kraft(d.path()).args(["compress", "-v", "-c", &path]));
     assert!(stderr_of(&out).contains("source entropy"));
 
-    // bench: one table line per file, starting with its name.
+    // bench: one table line per file and model (by default iid, then cm), starting with
+    // the file's name and then the model's.
     let out = ok(kraft(d.path()).args(["bench", "gen", "--repeat", "1"]));
     let s = stdout_of(&out);
     let lines: Vec<&str> = s.lines().collect();
     assert!(lines[0].starts_with("file"), "{s}");
+    let rows_of = |s: &str, name: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| l.split_whitespace().next() == Some(name))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_string())
+            .collect()
+    };
     for name in &listed {
         assert_eq!(
-            lines
-                .iter()
-                .filter(|l| l.split_whitespace().next() == Some(name.as_str()))
-                .count(),
-            1,
-            "bench line for {name} in:\n{s}"
+            rows_of(&s, name),
+            ["iid", "cm"],
+            "bench lines for {name} in:\n{s}"
         );
     }
+    assert_eq!(lines.len(), 1 + 2 * listed.len() + 1, "{s}");
     assert!(!s.contains("MANIFEST.tsv"));
-    assert!(s.contains("total:"));
+    assert!(lines.last().unwrap().starts_with("total:"), "{s}");
     // bench writes nothing into the corpus directory.
     let mut after = names(&dir);
     after.remove("MANIFEST.tsv");
     assert_eq!(after, listed);
 
-    // bench with two models; an unknown model is an error.
-    let out = ok(kraft(d.path()).args(["bench", "--repeat", "1", "--models", "iid,iid", &path]));
-    assert_eq!(
-        stdout_of(&out)
-            .lines()
-            .filter(|l| l.starts_with(first.as_str()))
-            .count(),
-        2
-    );
+    // --models chooses the models and their order; an unknown model is an error.
+    for (models, want) in [
+        ("iid,iid", &["iid", "iid"][..]),
+        ("cm", &["cm"]),
+        ("cm,iid", &["cm", "iid"]),
+    ] {
+        let out = ok(kraft(d.path()).args(["bench", "--repeat", "1", "--models", models, &path]));
+        assert_eq!(rows_of(&stdout_of(&out), first), want, "--models {models}");
+    }
     fails1(kraft(d.path()).args(["bench", "--models", "nope", &path]));
     fails1(kraft(d.path()).args(["bench", "missing-dir"]));
 }
@@ -1632,9 +1975,12 @@ fn public_corpora_round_trip_through_the_cli() {
     }
 
     let work = tempdir();
+    const CM_MAX: usize = 25_000;
     let mut count = 0;
     let mut total = 0u64;
     let mut packed_total = 0u64;
+    let (mut cm_count, mut cm_total, mut cm_packed) = (0, 0u64, 0u64);
+    let mut iid_small_packed = 0u64;
     for set in ["calgary", "canterbury", "large"] {
         let mut files: Vec<PathBuf> = fs::read_dir(root.join(set))
             .unwrap_or_else(|e| panic!("{set}: {e}"))
@@ -1656,26 +2002,49 @@ fn public_corpora_round_trip_through_the_cli() {
                 "{key}: not the published file"
             );
 
-            let kft = work.path().join(format!("{set}-{name}.kft"));
-            let back = work.path().join(format!("{set}-{name}"));
-            ok(kraft(work.path())
-                .arg("compress")
-                .arg(&src)
-                .arg("-o")
-                .arg(&kft));
-            ok(kraft(work.path())
-                .arg("decompress")
-                .arg(&kft)
-                .arg("-o")
-                .arg(&back));
-            assert!(read(&back) == data, "{key}: round trip differs");
-            let size = fs::metadata(&kft).unwrap().len();
-            assert!(size <= data.len() as u64 + 64, "{key}: expanded to {size}");
+            // Every file with iid (all 17 MB take seconds); the small ones with the
+            // default model too (cm codes about 0.5 MB/s: the whole set would take
+            // over a minute).
+            let models: &[&[&str]] = if data.len() <= CM_MAX {
+                cm_count += 1;
+                &[&["-m", "iid"], &[]]
+            } else {
+                &[&["-m", "iid"]]
+            };
+            for flags in models {
+                let kft = work.path().join(format!("{set}-{name}.kft"));
+                let back = work.path().join(format!("{set}-{name}"));
+                ok(kraft(work.path())
+                    .arg("compress")
+                    .args(*flags)
+                    .arg(&src)
+                    .arg("-o")
+                    .arg(&kft));
+                ok(kraft(work.path())
+                    .arg("decompress")
+                    .arg(&kft)
+                    .arg("-o")
+                    .arg(&back));
+                assert!(read(&back) == data, "{key} {flags:?}: round trip differs");
+                let size = fs::metadata(&kft).unwrap().len();
+                assert!(
+                    size <= data.len() as u64 + 64,
+                    "{key} {flags:?}: expanded to {size}"
+                );
+                if flags.is_empty() {
+                    cm_total += data.len() as u64;
+                    cm_packed += size;
+                } else {
+                    total += data.len() as u64;
+                    packed_total += size;
+                    if data.len() <= CM_MAX {
+                        iid_small_packed += size;
+                    }
+                }
+                fs::remove_file(&kft).unwrap();
+                fs::remove_file(&back).unwrap();
+            }
             count += 1;
-            total += data.len() as u64;
-            packed_total += size;
-            fs::remove_file(&kft).unwrap();
-            fs::remove_file(&back).unwrap();
         }
     }
     assert_eq!(
@@ -1683,9 +2052,17 @@ fn public_corpora_round_trip_through_the_cli() {
         hashes.len(),
         "every file of MANIFEST.tsv was checked"
     );
+    assert!(cm_count >= 5, "{cm_count} files small enough for cm");
+    // On these (text, source, object code) cm must beat iid by a wide margin.
+    assert!(
+        cm_packed * 4 < iid_small_packed * 3,
+        "{cm_count} files of {cm_total} bytes: cm {cm_packed} bytes, iid {iid_small_packed}"
+    );
     eprintln!(
-        "public corpora: {count} files, {total} -> {packed_total} bytes ({:.4} bits/byte), {:.1} s",
+        "public corpora: {count} files, iid {total} -> {packed_total} bytes ({:.4} bits/byte); \
+         cm on {cm_count} files {cm_total} -> {cm_packed} bytes ({:.4} bits/byte); {:.1} s",
         8.0 * packed_total as f64 / total as f64,
+        8.0 * cm_packed as f64 / cm_total as f64,
         start.elapsed().as_secs_f64()
     );
 }

@@ -5,7 +5,7 @@ use super::logistic::{LIMIT, Logistic};
 
 /// 65536·2 / (2n + 3): the step size after n updates, 1/(n + 1.5).
 fn reciprocals() -> [u32; 1024] {
-    std::array::from_fn(|n| (131_072 / (2 * n as u32 + 3)) as u32)
+    std::array::from_fn(|n| 131_072 / (2 * n as u32 + 3))
 }
 
 /// A table of adaptive probabilities, each with its own count: the n-th update moves the
@@ -65,9 +65,8 @@ pub struct Apm {
 impl Apm {
     /// `contexts` contexts; `rate` is the shift of each update (higher: slower).
     pub fn new(contexts: usize, rate: u32, lg: &Logistic) -> Self {
-        let t = (0..contexts * 33)
-            .map(|i| lg.squash(((i % 33) as i32 - 16) * 128) as u16)
-            .collect();
+        let row: Vec<u16> = (0..33).map(|j| lg.squash((j - 16) * 128) as u16).collect();
+        let t = row.repeat(contexts);
         Apm { t, index: 0, rate }
     }
 

@@ -10,6 +10,8 @@
 //! Call contract ([`crate::model::BitModel`]): `p1()`, then `update(bit)`, 8 times a byte.
 
 use super::Config;
+use std::sync::OnceLock;
+
 use super::adaptive::{Apm, Mixer, StateMap};
 use super::logistic::Logistic;
 use super::state::States;
@@ -104,8 +106,8 @@ struct Records {
 
 /// The context-mixing model for one block.
 pub struct Predictor {
-    lg: Logistic,
-    states: States,
+    lg: &'static Logistic,
+    states: &'static States,
     hist: Vec<u8>,
     c0: u32,
     bitpos: u32,
@@ -141,19 +143,25 @@ pub struct Predictor {
 impl Predictor {
     /// A fresh model for a block of `len` bytes.
     pub fn new(config: &Config, len: usize) -> Predictor {
-        let lg = Logistic::new();
-        let states = States::new();
+        static LOGISTIC: OnceLock<Logistic> = OnceLock::new();
+        static STATES: OnceLock<States> = OnceLock::new();
+        let lg = LOGISTIC.get_or_init(Logistic::new);
+        let states = STATES.get_or_init(States::new);
         let n_hashed = config.contexts();
         // Enough buckets for every context's two slots per byte, within the level's bound.
         let buckets = super::table_buckets(config, len);
         let n_ctx = n_hashed + 1; // + order 0
         let n_inputs = n_ctx + 2 + 1; // one per context + match (2) + bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
-        let sets: &[usize] = if config.wide { &[32 * 8, 256, 32 * 8, 256 * 8] } else { &[32 * 8, 256, 32 * 8] };
+        let sets: &[usize] = if config.wide {
+            &[32 * 8, 256, 32 * 8, 256 * 8]
+        } else {
+            &[32 * 8, 256, 32 * 8]
+        };
         let mixer = Mixer::new(n_inputs, sets, 6, 8192).with_boost(24);
-        let mut apm = vec![Apm::new(1 << 16, 5, &lg), Apm::new(1 << 14, 5, &lg)];
+        let mut apm = vec![Apm::new(1 << 16, 5, lg), Apm::new(1 << 14, 5, lg)];
         if config.wide {
-            apm.push(Apm::new(1 << 16, 5, &lg));
+            apm.push(Apm::new(1 << 16, 5, lg));
         }
         let match_bits = config
             .match_bits
@@ -306,8 +314,9 @@ impl Predictor {
             warm ^= self.table[self.bucket(h)];
         }
         std::hint::black_box(warm);
-        for i in 0..self.hashes.len() {
-            self.slots[i] = self.lookup(hs[i]);
+        let n = self.hashes.len();
+        for (i, &h) in hs[..n].iter().enumerate() {
+            self.slots[i] = self.lookup(h);
         }
     }
 
@@ -431,7 +440,7 @@ impl Predictor {
 
     /// P(next bit = 1), 16 bits.
     pub fn p1(&mut self) -> u32 {
-        let lg = &self.lg;
+        let lg = self.lg;
         let c0 = self.c0 as usize;
         let node = if self.bitpos < 4 {
             c0
@@ -494,7 +503,8 @@ impl Predictor {
         let p3 = self.apm[1].refine(lg, p, h);
         self.pr = if self.config.wide {
             let c3 = ((self.c8 >> 16) & 0xff) as usize;
-            let h4 = (c0 ^ (c1 << 8) ^ (c2 << 16) ^ (c3 << 24)).wrapping_mul(0x2545_f491) >> 16 & 0xffff;
+            let h4 =
+                (c0 ^ (c1 << 8) ^ (c2 << 16) ^ (c3 << 24)).wrapping_mul(0x2545_f491) >> 16 & 0xffff;
             let p4 = self.apm[2].refine(lg, p, h4);
             (p + p2 * 2 + p3 * 3 + p4 * 2 + 4) / 8
         } else {

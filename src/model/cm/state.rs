@@ -59,13 +59,13 @@ impl States {
         let mut i = 0;
         while i < order.len() {
             let (a, b, _) = order[i];
-            for bit in 0..2 {
+            for (bit, slot) in next[i].iter_mut().enumerate() {
                 let key = step(a, b, bit);
                 let j = *index.entry(key).or_insert_with(|| {
                     order.push(key);
                     order.len() - 1
                 });
-                next[i][bit] = j as u8;
+                *slot = j as u8;
             }
             i += 1;
         }
