@@ -16,14 +16,15 @@ fn edge_inputs_round_trip() {
     let all: Vec<u8> = (0..=255).collect();
     for data in [&b""[..], b"x", &[7u8; 100_000], &all, &all.repeat(300)] {
         roundtrip(data, &Options::default());
-        roundtrip(data, &Options::default().block_size(1000));
+        roundtrip(data, &Options::new().model("iid"));
+        roundtrip(data, &Options::new().model("iid").block_size(1000));
     }
 }
 
 #[test]
 fn one_repeated_byte_costs_no_payload() {
     let data = vec![b'a'; 1 << 20];
-    let r = kraft::report(&data, &Options::default()).unwrap();
+    let r = kraft::report(&data, &Options::new().model("iid")).unwrap();
     assert_eq!(r.payload_bits, 0);
     assert!(r.achieved_bits <= 8 * 48, "{} bits", r.achieved_bits);
 }
@@ -86,7 +87,7 @@ fn iid_reaches_the_empirical_entropy() {
 #[test]
 fn table_for_all_256_symbols_is_small() {
     let data: Vec<u8> = (0..=255u8).cycle().take(1 << 16).collect();
-    let r = kraft::report(&data, &Options::default()).unwrap();
+    let r = kraft::report(&data, &Options::new().model("iid")).unwrap();
     assert!(r.params_bits / 8 <= 600);
 }
 
@@ -155,7 +156,7 @@ fn bad_options_are_rejected() {
 #[test]
 fn damaged_streams_give_typed_errors() {
     let data = skewed(50_000, 3);
-    let packed = kraft::compress(&data, &Options::default()).unwrap();
+    let packed = kraft::compress(&data, &Options::new().model("iid")).unwrap();
     assert!(matches!(kraft::decompress(b""), Err(Error::Truncated(_))));
     assert!(matches!(
         kraft::decompress(b"PK\x03\x04 not kraft"),
@@ -289,7 +290,7 @@ proptest! {
 
     #[test]
     fn random_bytes_round_trip(data in proptest::collection::vec(any::<u8>(), 0..5000), bs in 1usize..3000) {
-        let packed = kraft::compress(&data, &Options::default().block_size(bs)).unwrap();
+        let packed = kraft::compress(&data, &Options::new().model("iid").block_size(bs)).unwrap();
         prop_assert_eq!(kraft::decompress(&packed).unwrap(), data);
     }
 
@@ -301,7 +302,7 @@ proptest! {
 
     #[test]
     fn damaged_streams_never_panic(data in proptest::collection::vec(any::<u8>(), 1..3000), pos in any::<prop::sample::Index>(), bit in 0u8..8) {
-        let mut packed = kraft::compress(&data, &Options::default()).unwrap();
+        let mut packed = kraft::compress(&data, &Options::new().model("iid")).unwrap();
         let i = pos.index(packed.len());
         packed[i] ^= 1 << bit;
         // Either an error or, when the flip hit a bit that does not matter, the original.
