@@ -18,12 +18,18 @@
 //!
 //! ```
 //! let data = b"to be or not to be, that is the question".repeat(3000);
-//! let packed = kraft::compress(&data, &kraft::Options::new().model("iid"))?;
+//! let iid = kraft::Options::new().model("iid");
+//! let packed = kraft::compress(&data, &iid)?;
 //! assert_eq!(kraft::decompress(&packed)?, data);
 //!
-//! let report = kraft::report(&data, &kraft::Options::default())?;
+//! // What was written against the bounds, without writing anything.
+//! let report = kraft::report(&data, &iid)?;
 //! assert!(report.coder_overhead_percent < 0.1);
 //! assert_eq!(report.achieved_bits, 8 * packed.len() as u64);
+//!
+//! // The default model (context mixing) sees the repetition.
+//! let cm = kraft::compress(&data, &kraft::Options::default())?;
+//! assert!(cm.len() < packed.len() / 50);
 //! # Ok::<(), kraft::Error>(())
 //! ```
 //!

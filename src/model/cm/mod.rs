@@ -54,6 +54,8 @@ pub struct Config {
     pub column: bool,
     /// A fourth mixer weight set (selected by the byte two back).
     pub wide: bool,
+    /// How many of the first orders also get a direct adaptive probability per context.
+    pub direct: usize,
     /// Shortest match the match model follows.
     pub match_min: usize,
     /// log2 of the match model's index entries (at most).
@@ -86,6 +88,7 @@ impl Config {
             record,
             column: level >= 7,
             wide: level >= 8,
+            direct: if level >= 9 { 6 } else { 0 },
             match_min: if level >= 7 { 8 } else { 6 },
             match_bits: 22,
             table_bits,

@@ -131,6 +131,9 @@ pub struct Predictor {
     sm: StateMap,
     sm_index: Vec<usize>,
     m: Match,
+    direct: StateMap,
+    direct_at: Vec<usize>,
+    direct_mask: usize,
     rec: Records,
     mixer: Mixer,
     selects: Vec<usize>,
@@ -151,7 +154,7 @@ impl Predictor {
         // Enough buckets for every context's two slots per byte, within the level's bound.
         let buckets = super::table_buckets(config, len);
         let n_ctx = n_hashed + 1; // + order 0
-        let n_inputs = n_ctx + 2 + 1; // one per context + match (2) + bias
+        let n_inputs = n_ctx + config.direct + 2 + 1; // one per context, direct, match (2), bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
         let sets: &[usize] = if config.wide {
             &[32 * 8, 256, 32 * 8, 256 * 8]
@@ -187,6 +190,9 @@ impl Predictor {
             loc: vec![0; n_ctx],
             sm,
             sm_index: vec![0; n_ctx],
+            direct: StateMap::new(if config.direct > 0 { 1 << 24 } else { 1 }, 255, |_| 32768),
+            direct_at: vec![0; config.direct],
+            direct_mask: (1 << 24) - 1,
             m: Match {
                 table: vec![0; 1 << match_bits],
                 mask: (1 << match_bits) - 1,
@@ -460,6 +466,13 @@ impl Predictor {
         for &idx in &self.sm_index {
             self.mixer.add(lg.stretch12(self.sm.p(idx)));
         }
+        // Direct probabilities of the first orders, indexed by context and partial byte.
+        let c0h = u64::from(self.c0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for k in 0..self.direct_at.len() {
+            let at = (mix64(self.hashes[k] ^ c0h) as usize) & self.direct_mask;
+            self.direct_at[k] = at;
+            self.mixer.add(lg.stretch12(self.direct.p(at)));
+        }
         // Match input.
         let m = &mut self.m;
         let (mx1, mx2) = if m.expected != 0 && (m.expected >> (8 - self.bitpos)) == self.c0 {
@@ -516,6 +529,9 @@ impl Predictor {
     /// Learn `bit`.
     pub fn update(&mut self, bit: bool) {
         // States and their maps.
+        for &at in &self.direct_at {
+            self.direct.update(at, bit);
+        }
         for (i, &idx) in self.sm_index.iter().enumerate() {
             self.sm.update(idx, bit);
             let at = self.loc[i];
