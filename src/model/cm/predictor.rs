@@ -154,7 +154,20 @@ impl Predictor {
         // Enough buckets for every context's two slots per byte, within the level's bound.
         let buckets = super::table_buckets(config, len);
         let n_ctx = n_hashed + 1; // + order 0
-        let n_inputs = n_ctx + config.direct + 2 + 1; // one per context, direct, match (2), bias
+        let n_direct = if config.direct > 0 {
+            config.direct.min(config.orders.len()) + n_hashed - config.orders.len()
+        } else {
+            0
+        };
+        let n_inputs = n_ctx + n_direct + 2 + 1;
+        // Direct probabilities: about four entries per context per byte, at most 2^25.
+        let direct_size = if n_direct > 0 {
+            (len.max(1) * n_direct * 4)
+                .next_power_of_two()
+                .clamp(1 << 16, 1 << 25)
+        } else {
+            1
+        }; // one per context, direct, match (2), bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
         let sets: &[usize] = if config.wide {
             &[32 * 8, 256, 32 * 8, 256 * 8]
@@ -190,9 +203,9 @@ impl Predictor {
             loc: vec![0; n_ctx],
             sm,
             sm_index: vec![0; n_ctx],
-            direct: StateMap::new(if config.direct > 0 { 1 << 24 } else { 1 }, 255, |_| 32768),
-            direct_at: vec![0; config.direct],
-            direct_mask: (1 << 24) - 1,
+            direct: StateMap::new(direct_size, 1023, |_| 32768),
+            direct_at: vec![0; n_direct],
+            direct_mask: direct_size - 1,
             m: Match {
                 table: vec![0; 1 << match_bits],
                 mask: (1 << match_bits) - 1,
@@ -468,8 +481,12 @@ impl Predictor {
         }
         // Direct probabilities of the first orders, indexed by context and partial byte.
         let c0h = u64::from(self.c0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let n_orders = self.config.orders.len();
+        let nd = self.config.direct.min(n_orders);
         for k in 0..self.direct_at.len() {
-            let at = (mix64(self.hashes[k] ^ c0h) as usize) & self.direct_mask;
+            // The first orders, then every context that is not a byte order.
+            let j = if k < nd { k } else { n_orders + (k - nd) };
+            let at = (mix64(self.hashes[j] ^ c0h) as usize) & self.direct_mask;
             self.direct_at[k] = at;
             self.mixer.add(lg.stretch12(self.direct.p(at)));
         }
