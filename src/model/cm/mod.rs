@@ -100,7 +100,7 @@ impl Config {
         self.orders.len()
             + 2 * usize::from(self.word)
             + 3 * usize::from(self.sparse)
-            + 2 * usize::from(self.record)
+            + 4 * usize::from(self.record)
             + 2 * usize::from(self.column)
     }
 }

@@ -276,7 +276,19 @@ impl Predictor {
             let r64 = r as u64;
             hs[n] = a1 | a2 << 8 | r64 << 16 | 0x5 << 40;
             hs[n + 1] = a1 | u64::from(c4 & 0xff) << 8 | r64 << 16 | 0x6 << 40;
-            n += 2;
+            // Two-dimensional neighbourhood (images, tables): the bytes around the one
+            // above.
+            let near = |d: isize| {
+                let i = pos as isize - r as isize + d;
+                if r > 0 && i >= 0 && (i as usize) < pos {
+                    u64::from(self.hist[i as usize])
+                } else {
+                    0
+                }
+            };
+            hs[n + 2] = a1 | near(-1) << 8 | near(1) << 16 | r64 << 24 | 0x9 << 40;
+            hs[n + 3] = a1 | near(1) << 8 | u64::from(c4 & 0xff) << 16 | r64 << 24 | 0xa << 40;
+            n += 4;
         }
         if self.config.column {
             let pos = self.hist.len();
