@@ -17,7 +17,7 @@
 //! | 6 (default) | 1–6, 8, 16 | ✓ | ✓ | – | 3, 2 | 256 MiB | 16 MiB |
 //! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 4, 3 | 512 MiB | 64 MiB |
-//! | 9 | 1–8, 10, 12, 16, 20, 24 | ✓ | ✓ | ✓ | 4, 3 | 1 GiB | 64 MiB |
+//! | 9 | 1–8, 10, 12, 16, 20, 24, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 4, 3 | 1 GiB + 128 MiB | 64 MiB |
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
 //! binary ones (the choice is the block's one-byte parameter), and text blocks start
@@ -221,15 +221,37 @@ impl Model for Cm {
         }
     }
 
+    /// The model's working set for a block of `block_size` bytes: the shared table,
+    /// the match index, the history, the maps and mixers, and at level 9 the direct
+    /// probabilities. (The encoder and decoder each hold the block besides.)
     fn memory(&self, block_size: usize) -> usize {
-        table_buckets(&self.config, block_size) * 64
-            + (4 << self
-                .config
-                .match_bits
-                .min(usize::BITS - 1 - block_size.max(1).leading_zeros() + 2)
-                .max(10))
-            + block_size
-            + 2 * (1 << 16) * 33 * 2
+        let len = block_size.max(1);
+        let c = &self.config;
+        let match_bits = c
+            .match_bits
+            .min((len.next_power_of_two().trailing_zeros() + 1).max(10));
+        let n_hashed = c.contexts();
+        let n_direct = if c.direct > 0 {
+            c.direct.min(c.orders.len()) + n_hashed - c.orders.len()
+        } else {
+            0
+        };
+        let direct = if n_direct > 0 {
+            (len * n_direct * 4)
+                .next_power_of_two()
+                .clamp(1 << 16, 1 << 25)
+        } else {
+            0
+        };
+        let apms = ((1 << 16) + (1 << 14) + usize::from(c.wide) * (1 << 16)) * 33 * 2;
+        let mixers = (n_hashed + n_direct + 4) * 4 * (256 * 3 + 2048 * usize::from(c.wide) + 256);
+        table_buckets(c, len) * 64
+            + (4 << match_bits)
+            + len
+            + 4 * direct
+            + apms
+            + mixers
+            + (n_hashed + 1) * 256 * 4
             + (1 << 20)
     }
 }
