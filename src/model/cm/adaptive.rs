@@ -92,6 +92,9 @@ impl Apm {
     }
 }
 
+/// Errors (12-bit) below this leave the weights alone.
+const SKIP_ERROR: i32 = 40;
+
 /// Largest weight magnitude (65536 = 1): products with 12-bit inputs stay in i32.
 const WEIGHT_LIMIT: i32 = (1 << 19) - 1;
 
@@ -185,6 +188,10 @@ impl Mixer {
         self.updates = self.updates.saturating_add(1);
         for j in 0..self.tables.len() {
             let err = ((i32::from(bit) << 16) - self.ps[j] as i32) >> 4; // 12-bit error
+            // A prediction this close to the bit teaches nothing worth the time.
+            if err.abs() < SKIP_ERROR {
+                continue;
+            }
             let e = err * rate;
             let base = self.bases[j];
             let w = &mut self.tables[j][base..base + n];
