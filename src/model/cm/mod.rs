@@ -43,7 +43,8 @@ const PRIMER: &[u8] = include_bytes!("primer.txt");
 pub struct Config {
     /// Orders of the hashed byte contexts.
     pub orders: &'static [u8],
-    /// Word contexts (current word; current and previous word).
+    /// Word contexts (current word; current and previous word; at levels 8–9 also the
+    /// current word with the one two back).
     pub word: bool,
     /// Sparse contexts (bytes 2, 3, and 3–4 back).
     pub sparse: bool,
@@ -98,7 +99,7 @@ impl Config {
     /// Number of hashed contexts.
     pub fn contexts(&self) -> usize {
         self.orders.len()
-            + 2 * usize::from(self.word)
+            + (2 + usize::from(self.wide)) * usize::from(self.word)
             + 3 * usize::from(self.sparse)
             + 4 * usize::from(self.record)
             + 2 * usize::from(self.column)

@@ -117,6 +117,7 @@ pub struct Predictor {
     c32: u64,
     word: u64,
     prev_word: u64,
+    prev_word2: u64,
     line_start: usize,
     prev_line_start: usize,
     order0: Vec<u8>,
@@ -193,6 +194,7 @@ impl Predictor {
             c32: 0,
             word: 0,
             prev_word: 0,
+            prev_word2: 0,
             line_start: 0,
             prev_line_start: 0,
             order0: vec![0; 256],
@@ -255,6 +257,11 @@ impl Predictor {
             hs[n] = self.word ^ 0x1111;
             hs[n + 1] = self.word ^ mix64(self.prev_word);
             n += 2;
+            if self.config.wide {
+                // The word two back, skipping the previous one.
+                hs[n] = self.word ^ mix64(self.prev_word2 ^ 0x2222);
+                n += 1;
+            }
         }
         if self.config.sparse {
             hs[n] = u64::from(c4 & 0x0000_ff00) | 0x1 << 40;
@@ -399,6 +406,7 @@ impl Predictor {
         if lower.is_ascii_lowercase() || byte >= 128 {
             self.word = (self.word ^ u64::from(lower)).wrapping_mul(0x100_0000_01b3);
         } else if self.word != 0 {
+            self.prev_word2 = self.prev_word;
             self.prev_word = self.word;
             self.word = 0;
         }
