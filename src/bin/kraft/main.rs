@@ -302,15 +302,7 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         }
         let input = Input::file(path).map_err(fail)?;
         check_rm(&input, &a.common)?;
-        let out = if a.common.stdout {
-            Output::stdout()
-        } else {
-            let target = match &a.common.output {
-                Some(p) => p.clone(),
-                None => with_suffix(path),
-            };
-            Output::file_for(&target, a.common.force, path).map_err(fail)?
-        };
+        let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
         compress_one(input, out, &options, &a.common, &path.display().to_string())?;
         if a.common.rm && !a.common.stdout {
             std::fs::remove_file(path)
@@ -318,6 +310,23 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         }
         Ok(())
     })
+}
+
+/// Where one input file's output goes: standard output with `-c`, the `-o` path, or
+/// the name `default` gives.
+fn output_for(
+    path: &Path,
+    common: &Common,
+    default: impl FnOnce() -> Result<PathBuf, Failed>,
+) -> Result<Output, Failed> {
+    if common.stdout {
+        return Ok(Output::stdout());
+    }
+    let target = match &common.output {
+        Some(p) => p.clone(),
+        None => default()?,
+    };
+    Output::file_for(&target, common.force, path).map_err(fail)
 }
 
 /// `--rm` on a file with other hard links would lose nothing but surprise the user:
@@ -432,23 +441,15 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
     for_each_file(&a.files, &a.common, |path| {
         let input = Input::file(path).map_err(fail)?;
         check_rm(&input, &a.common)?;
-        let out = if a.common.stdout {
-            Output::stdout()
-        } else {
-            let target = match &a.common.output {
-                Some(p) => p.clone(),
-                None => match path.to_str().and_then(|s| s.strip_suffix(".kft")) {
-                    Some(stem) if !stem.is_empty() && !stem.ends_with('/') => PathBuf::from(stem),
-                    _ => {
-                        return Err(fail(format!(
-                            "{}: unknown suffix -- ignored (expected .kft; use -o or -c)",
-                            path.display()
-                        )));
-                    }
-                },
-            };
-            Output::file_for(&target, a.common.force, path).map_err(fail)?
-        };
+        let out = output_for(path, &a.common, || {
+            match path.to_str().and_then(|s| s.strip_suffix(".kft")) {
+                Some(stem) if !stem.is_empty() && !stem.ends_with('/') => Ok(PathBuf::from(stem)),
+                _ => Err(fail(format!(
+                    "{}: unknown suffix -- ignored (expected .kft; use -o or -c)",
+                    path.display()
+                ))),
+            }
+        })?;
         decompress_one(input, out, &a.common, &path.display().to_string())?;
         if a.common.rm && !a.common.stdout {
             std::fs::remove_file(path)
