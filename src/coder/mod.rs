@@ -9,6 +9,7 @@
 //! | one fixed [`Categorical`] for a whole block | ANS stack, symbols pushed in reverse, table lookup on decode | [`Predictor::Static`] (i.i.d.) |
 //! | a [`Categorical`] per byte, updated after each byte | range coder (queue) | [`Predictor::Bytes`] |
 //! | a [`Bit`] per binary decision, 8 per byte, MSB first | range coder (queue) | [`Predictor::Bits`] |
+//! | a prior, posterior and likelihood per segment | ANS stack, bits-back | [`Predictor::Latent`] |
 //!
 //! Encoding and decoding of the adaptive paths go through one generic loop each
 //! ([`drive_bytes`], [`drive_bits`]) that calls the model in the same order on both
@@ -27,7 +28,7 @@ use constriction::stream::stack::DefaultAnsCoder;
 use constriction::stream::{Decode, Encode};
 
 use crate::error::{Error, Result};
-use crate::model::{BitModel, ByteModel, Predictor};
+use crate::model::{BitModel, ByteModel, LatentModel, Predictor};
 
 /// Bits of fixed-point precision of every probability handed to the coders.
 pub const PRECISION: usize = 16;
@@ -280,6 +281,7 @@ pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
             })?;
             finish_queue(enc, ideal.bits())
         }
+        Predictor::Latent(model) => encode_latent(model.as_ref(), data),
         Predictor::Bits(mut model) => {
             let mut enc = DefaultRangeEncoder::new();
             let mut ideal = Ideal::new();
@@ -328,6 +330,7 @@ pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8
                 Ok(b)
             })
         }
+        Predictor::Latent(model) => decode_latent(model.as_ref(), payload, len, out),
         Predictor::Bits(mut model) => {
             let mut dec = DefaultRangeDecoder::from_compressed(words(payload)?)
                 .map_err(|_| Error::corrupt("range coder payload too short"))?;
@@ -472,6 +475,82 @@ fn decode_static(model: &Categorical, payload: &[u8], len: usize, out: &mut Vec<
         return Err(Error::corrupt(
             "ANS payload has data left after the last symbol",
         ));
+    }
+    Ok(())
+}
+
+/// Cut `data` into segments where the model says they end (and at the end).
+fn segments<'a, M: LatentModel + ?Sized>(model: &M, data: &'a [u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..data.len() {
+        if model.segment_ends(&data[start..=i]) {
+            out.push(&data[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < data.len() {
+        out.push(&data[start..]);
+    }
+    out
+}
+
+/// Bits-back encoding: segments last to first, so that the decoder meets them in order.
+fn encode_latent<M: LatentModel + ?Sized>(model: &M, data: &[u8]) -> Result<Coded> {
+    let mut ans = DefaultAnsCoder::new();
+    let mut ideal = 0.0;
+    for seg in segments(model, data).into_iter().rev() {
+        let q = model.posterior(seg);
+        let z = ans
+            .decode_symbol(&q)
+            .map_err(|_| Error::InvalidOption("posterior cannot be decoded".into()))?;
+        ideal -= q.cost_bits(z);
+        for i in (0..seg.len()).rev() {
+            let p = model.likelihood(z, &seg[..i]);
+            ideal += p.cost_bits(seg[i]);
+            ans.encode_symbol(seg[i], p).map_err(|_| impossible())?;
+        }
+        ideal += model.prior().cost_bits(z);
+        ans.encode_symbol(z, model.prior())
+            .map_err(|_| impossible())?;
+    }
+    let words = ans.into_compressed().unwrap_or_else(|e| match e {});
+    Ok(Coded {
+        payload: words_to_bytes(&words),
+        ideal_bits: ideal,
+    })
+}
+
+/// Bits-back decoding: z from the prior, the segment from p(x | z), then z back onto
+/// the stack with the posterior.
+fn decode_latent<M: LatentModel + ?Sized>(
+    model: &M,
+    payload: &[u8],
+    len: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let bad = |_| Error::corrupt("bits-back payload is not valid");
+    let mut ans = DefaultAnsCoder::from_compressed(words(payload)?)
+        .map_err(|_| Error::corrupt("ANS payload ends in a zero word"))?;
+    let start = out.len();
+    while out.len() - start < len {
+        let z = ans.decode_symbol(model.prior()).map_err(bad)?;
+        let seg_start = out.len();
+        loop {
+            let b = ans
+                .decode_symbol(model.likelihood(z, &out[seg_start..]))
+                .map_err(bad)?;
+            out.push(b);
+            if out.len() - start == len || model.segment_ends(&out[seg_start..]) {
+                break;
+            }
+        }
+        let q = model.posterior(&out[seg_start..]);
+        ans.encode_symbol(z, &q)
+            .map_err(|_| Error::corrupt("latent value impossible under the posterior"))?;
+    }
+    if !ans.is_empty() {
+        return Err(Error::corrupt("bits-back payload has data left over"));
     }
     Ok(())
 }

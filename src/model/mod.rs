@@ -12,6 +12,7 @@
 //! | [`Iid`] (`iid`) | semi-static, order 0 | [`Predictor::Static`] | quantized byte frequencies |
 //! | your own | adaptive, byte-wise | [`Predictor::Bytes`] with a [`ByteModel`] | whatever `fit` writes |
 //! | your own | adaptive, bit-wise (context mixing) | [`Predictor::Bits`] with a [`BitModel`] | whatever `fit` writes |
+//! | your own | latent variable, bits-back | [`Predictor::Latent`] with a [`LatentModel`] | whatever `fit` writes |
 //!
 //! Call contract, encoder side: `let p = model.fit(block, &mut params)?;` then the coder
 //! runs `p` over the block. Decoder side: `let p = model.load(&params, len)?;` and the coder
@@ -128,6 +129,29 @@ pub enum Predictor {
     /// Each byte as 8 binary decisions, most significant bit first:
     /// p(b_i | b_<i, x_<n); told each bit after it is coded. Range coded.
     Bits(Box<dyn BitModel>),
+    /// A latent-variable model p(segment) = Σ_z p(z) p(segment | z), coded with
+    /// bits-back on an ANS stack: the net cost of a segment is the negative ELBO.
+    Latent(Box<dyn LatentModel>),
+}
+
+/// A latent-variable model for bits-back coding.
+///
+/// The block is cut into segments by [`LatentModel::segment_ends`] (decided from the
+/// segment's own bytes, so the decoder finds the same cuts; the block's end also ends a
+/// segment). For each segment the encoder *decodes* a latent value z from the stack with
+/// the posterior q(z | segment), *encodes* the segment with p(x | z), then *encodes* z
+/// with the prior p(z); the decoder runs this backwards and gets the posterior's bits
+/// back. Latent values are bytes (at most 256 of them).
+pub trait LatentModel: Send {
+    /// The prior p(z).
+    fn prior(&self) -> &Categorical;
+    /// The posterior q(z | segment) (any distribution works; the closer to the true
+    /// posterior, the closer the cost is to −log2 p(segment)).
+    fn posterior(&self, segment: &[u8]) -> Categorical;
+    /// p(next byte | z, the segment's bytes so far).
+    fn likelihood(&self, z: u8, prefix: &[u8]) -> &Categorical;
+    /// Whether a segment whose bytes so far are `segment` ends here.
+    fn segment_ends(&self, segment: &[u8]) -> bool;
 }
 
 /// An adaptive model over whole bytes: `predict`, then `update` with the byte coded.
