@@ -80,6 +80,16 @@ pub fn compress_with(data: &[u8], options: &Options, model: &dyn model::Model) -
     compress_stats(data, options, model).map(|(v, _)| v)
 }
 
+/// [`compress`], also returning what was written where ([`Stats`]: container,
+/// parameters, payload, the model's ideal code length): with
+/// [`report::empirical_entropies`] it makes a [`Report`] without compressing again.
+///
+/// # Errors
+/// As [`compress`].
+pub fn compress_with_stats(data: &[u8], options: &Options) -> Result<(Vec<u8>, Stats)> {
+    compress_stats(data, options, options.build_model()?.as_ref())
+}
+
 fn compress_stats(
     data: &[u8],
     options: &Options,
