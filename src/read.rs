@@ -194,33 +194,18 @@ impl<R: Read> Decoder<R> {
 fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {
     let trailer = Trailer::read_from(r)?;
     let crc = body.crc.finalize();
-    if trailer.content_size != body.total {
-        return Err(Error::Content(format!(
-            "trailer says {} bytes, blocks hold {}",
-            trailer.content_size, body.total
-        )));
-    }
-    if let Some(n) = body.header.content_size {
-        if n != body.total {
-            return Err(Error::Content(format!(
-                "header says {n} bytes, blocks hold {}",
-                body.total
-            )));
-        }
-    }
+    trailer.check_size(&body.header, body.total)?;
     if trailer.crc != crc {
         return Err(Error::Content(format!(
             "content checksum {:#010x}, computed {crc:#010x}",
             trailer.crc
         )));
     }
-    let mut t = Vec::new();
-    trailer.write_with_end(&mut t);
     Ok(StreamInfo {
         header: body.header,
         blocks: body.blocks,
         stored_blocks: body.stored,
-        compressed_bytes: body.compressed + t.len() as u64,
+        compressed_bytes: body.compressed + trailer.encoded_len() as u64,
         content_size: body.total,
         crc,
     })
@@ -292,15 +277,8 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             info.stored_blocks += u64::from(frame.kind == crate::format::BLOCK_STORED);
         }
         let trailer = Trailer::read_from(&mut r)?;
-        if trailer.content_size != info.content_size {
-            return Err(Error::Content(format!(
-                "trailer says {} bytes, blocks hold {}",
-                trailer.content_size, info.content_size
-            )));
-        }
-        let mut t = Vec::new();
-        trailer.write_with_end(&mut t);
-        info.compressed_bytes += t.len() as u64;
+        trailer.check_size(&info.header, info.content_size)?;
+        info.compressed_bytes += trailer.encoded_len() as u64;
         info.crc = trailer.crc;
         out.push(info);
     }

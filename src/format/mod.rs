@@ -222,6 +222,33 @@ impl Trailer {
         out.extend_from_slice(&self.crc.to_le_bytes());
     }
 
+    /// Serialized size in bytes, with the end marker.
+    pub fn encoded_len(&self) -> usize {
+        let mut v = Vec::with_capacity(16);
+        self.write_with_end(&mut v);
+        v.len()
+    }
+
+    /// Check the trailer and the header against `total`, the original bytes the blocks
+    /// hold.
+    ///
+    /// # Errors
+    /// [`Error::Content`] naming the size that disagrees.
+    pub fn check_size(&self, header: &Header, total: u64) -> Result<()> {
+        if self.content_size != total {
+            return Err(Error::Content(format!(
+                "trailer says {} bytes, blocks hold {total}",
+                self.content_size
+            )));
+        }
+        match header.content_size {
+            Some(n) if n != total => Err(Error::Content(format!(
+                "header says {n} bytes, blocks hold {total}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Read the trailer (the end marker already consumed).
     pub fn read_from<R: Read>(r: &mut R) -> Result<Trailer> {
         let content_size = varint::read_from(r)?;

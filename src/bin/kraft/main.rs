@@ -189,12 +189,17 @@ fn main() -> ExitCode {
 pub(crate) struct Failed;
 
 pub(crate) fn fail(what: impl std::fmt::Display) -> Failed {
-    let text = what.to_string();
-    // A reader that went away (`kraft d -c f.kft | head`) is not worth a message.
-    if !text.contains("Broken pipe") {
-        eprintln!("kraft: {text}");
-    }
+    eprintln!("kraft: {what}");
     Failed
+}
+
+/// A failure while processing `name`; a reader that went away (`kraft d -c f.kft | head`)
+/// is not worth a message.
+fn file_error(name: &str, e: impl Into<kraft::Error>) -> Failed {
+    match e.into() {
+        kraft::Error::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => Failed,
+        e => fail(format!("{name}: {e}")),
+    }
 }
 
 fn parse_size(s: &str) -> Result<usize, String> {
@@ -359,16 +364,19 @@ fn compress_one(
     name: &str,
 ) -> Result<(), Failed> {
     let options = options.clone().content_size(input.size());
-    let err = |e: &dyn std::fmt::Display| fail(format!("{name}: {e}"));
     if common.verbose {
         // The report needs the whole input for its empirical entropies.
         let mut data = Vec::new();
-        input.read_to_end(&mut data).map_err(|e| err(&e))?;
-        let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| err(&e))?;
-        enc.write_all(&data).map_err(|e| err(&e))?;
-        let (_, stats) = enc.finish_with_stats().map_err(|e| err(&e))?;
+        input
+            .read_to_end(&mut data)
+            .map_err(|e| file_error(name, e))?;
+        let mut enc =
+            kraft::Encoder::new(out.writer(), &options).map_err(|e| file_error(name, e))?;
+        enc.write_all(&data).map_err(|e| file_error(name, e))?;
+        let (_, stats) = enc.finish_with_stats().map_err(|e| file_error(name, e))?;
         let shown = out.describe();
-        out.commit(input.metadata()).map_err(|e| err(&e))?;
+        out.commit(input.metadata())
+            .map_err(|e| file_error(name, e))?;
         let mut r = kraft::Report::new(
             options.get_model(),
             options.get_level(),
@@ -389,10 +397,11 @@ fn compress_one(
         eprint!("{}", r.to_text());
         return Ok(());
     }
-    let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| err(&e))?;
-    copy(&mut input, &mut enc).map_err(|e| err(&e))?;
-    enc.finish().map_err(|e| err(&e))?;
-    out.commit(input.metadata()).map_err(|e| err(&e))?;
+    let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| file_error(name, e))?;
+    copy(&mut input, &mut enc).map_err(|e| file_error(name, e))?;
+    enc.finish().map_err(|e| file_error(name, e))?;
+    out.commit(input.metadata())
+        .map_err(|e| file_error(name, e))?;
     Ok(())
 }
 
@@ -465,12 +474,11 @@ fn decompress_one(
     common: &Common,
     name: &str,
 ) -> Result<(), Failed> {
-    let err = |e: &dyn std::fmt::Display| fail(format!("{name}: {e}"));
     let meta = input.metadata();
     let mut dec = kraft::Decoder::new(input);
-    let n = copy(&mut dec, &mut out.writer()).map_err(|e| err(&e))?;
+    let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
     let shown = out.describe();
-    out.commit(meta).map_err(|e| err(&e))?;
+    out.commit(meta).map_err(|e| file_error(name, e))?;
     if common.verbose {
         let packed: u64 = dec.streams().iter().map(|s| s.compressed_bytes).sum();
         eprintln!("{name}: {packed} => {n} bytes ({shown})");
