@@ -21,7 +21,10 @@
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
 //! binary ones (the choice is the block's one-byte parameter), and text blocks start
-//! from a built-in primer. The table shrinks to what the block needs (one 64-byte bucket
+//! from a built-in primer. DNA blocks (levels 4–9; mostly a, c, g, t) get neither: their
+//! match model follows repeats of at least 16 bases through point mutations, and a
+//! second one follows inverted repeats (the reverse complement of earlier bases, read
+//! backwards). The table shrinks to what the block needs (one 64-byte bucket
 //! per context per six bytes, in 2 MiB pages), so small inputs use little memory at any
 //! level; `kraft info` states the decoder memory of a file.
 
@@ -53,6 +56,8 @@ pub struct Config {
     /// Column contexts for text (the byte above in the previous line, with the column
     /// and with the previous byte).
     pub column: bool,
+    /// DNA (a block of mostly a, c, g, t): an inverted-repeat match model.
+    pub dna: bool,
     /// A fourth mixer weight set (selected by the byte two back).
     pub wide: bool,
     /// How many of the first orders also get a direct adaptive probability per context.
@@ -88,6 +93,7 @@ impl Config {
             sparse,
             record,
             column: level >= 7,
+            dna: level >= 4,
             wide: level >= 8,
             direct: if level >= 9 { 6 } else { 0 },
             match_min: if level >= 7 { 8 } else { 6 },
@@ -162,19 +168,24 @@ impl Model for Cm {
     }
 
     /// The block parameter is one byte: which optional context groups are on (bit 0
-    /// word, bit 1 sparse, bit 2 record), chosen from the data among those the level
-    /// allows (text gets word contexts, binary data sparse and record ones), and bit 3:
-    /// the model learns the built-in primer before the block.
+    /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
+    /// among those the level allows (text gets word and column contexts, binary data
+    /// sparse and record ones, DNA the inverted-repeat model), and bit 3: the model
+    /// learns the built-in primer before the block.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
-        let text = looks_like_text(block);
+        let dna = self.config.dna && looks_like_dna(block);
+        let text = !dna && looks_like_text(block);
         let mut flags = 0u8;
+        if dna {
+            flags |= 32;
+        }
         if self.config.word && text {
             flags |= 1;
         }
-        if self.config.sparse && !text {
+        if self.config.sparse && !text && !dna {
             flags |= 2;
         }
-        if self.config.record && !text {
+        if self.config.record && !text && !dna {
             flags |= 4;
         }
         if text {
@@ -192,6 +203,7 @@ impl Model for Cm {
             return Err(Error::corrupt("cm block parameters must be one byte"));
         };
         let allowed = 8
+            | u8::from(self.config.dna) << 5
             | u8::from(self.config.column) << 4
             | u8::from(self.config.word)
             | u8::from(self.config.sparse) << 1
@@ -206,6 +218,7 @@ impl Model for Cm {
         config.sparse = flags & 2 != 0;
         config.record = flags & 4 != 0;
         config.column = flags & 16 != 0;
+        config.dna = flags & 32 != 0;
         let mut p = predictor::Predictor::new(&config, len);
         if flags & 8 != 0 {
             p.prime(PRIMER);
@@ -247,7 +260,7 @@ impl Model for Cm {
         let apms = ((1 << 16) + (1 << 14) + usize::from(c.wide) * (1 << 16)) * 33 * 2;
         let mixers = (n_hashed + n_direct + 4) * 4 * (256 * 3 + 2048 * usize::from(c.wide) + 256);
         table_buckets(c, len) * 64
-            + (4 << match_bits)
+            + (4 << match_bits) * (1 + usize::from(c.dna))
             + len
             + 4 * direct
             + apms
@@ -262,6 +275,17 @@ pub(crate) fn table_buckets(config: &Config, len: usize) -> usize {
     const PAGE: usize = (2 << 20) / 64;
     let want = (len.max(1) * config.contexts()).div_ceil(6 * PAGE) * PAGE;
     want.clamp(PAGE, 1 << config.table_bits)
+}
+
+/// DNA: at least 90% of a sample of at least 1 KiB is the letters a, c, g, t (either
+/// case).
+fn looks_like_dna(block: &[u8]) -> bool {
+    let sample = &block[..block.len().min(1 << 20)];
+    let bases = sample
+        .iter()
+        .filter(|&&b| matches!(b.to_ascii_lowercase(), b'a' | b'c' | b'g' | b't'))
+        .count();
+    sample.len() >= 1024 && bases * 10 >= sample.len() * 9
 }
 
 /// Text: at least 95% of a sample of the block is printable ASCII, whitespace or bytes of

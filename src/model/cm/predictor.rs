@@ -78,6 +78,10 @@ struct Match {
     ptr: usize,
     len: usize,
     expected: u32,
+    /// The last 16 predictions, a 1 for each miss (tolerant matching only).
+    misses: u32,
+    /// Misses among the last 16 predictions a match survives (0: none).
+    tolerance: u32,
     sm: StateMap,
     sm_index: Option<usize>,
 }
@@ -91,6 +95,154 @@ impl Match {
             l if l < 16 => l,
             l => (16 + (l - 16) / 16).min(31),
         }
+    }
+
+    /// The two mixer inputs while the expected byte agrees with the bits so far
+    /// (a learned probability per length and bit, and a fixed confidence), else zeros.
+    #[inline]
+    fn predict(&mut self, lg: &Logistic, c0: u32, bitpos: u32) -> (i32, i32) {
+        if self.expected != 0 && (self.expected >> (8 - bitpos)) == c0 {
+            let bit = (self.expected >> (7 - bitpos)) & 1;
+            let recent = (self.misses & 0xffff).count_ones().div_ceil(2).min(7) as usize;
+            let idx = (recent * 32 + self.bucket()) * 2 + bit as usize;
+            self.sm_index = Some(idx);
+            let x = lg.stretch(self.sm.p(idx));
+            let strength = (self.bucket() as i32 * 32).min(1024);
+            (x, if bit == 1 { strength } else { -strength })
+        } else {
+            self.sm_index = None;
+            (0, 0)
+        }
+    }
+
+    /// Follow the match past the byte just coded: `agrees` when it was the expected one.
+    /// Returns whether the match goes on.
+    #[inline]
+    fn follow(&mut self, agrees: bool) -> bool {
+        self.misses = (self.misses << 1) | u32::from(!agrees);
+        if agrees {
+            self.len = (self.len + 1).min(65535);
+            true
+        } else if self.tolerance > 0
+            && self.len >= 16
+            && (self.misses & 0xffff).count_ones() <= self.tolerance
+        {
+            true
+        } else {
+            self.len = 0;
+            self.misses = 0;
+            false
+        }
+    }
+
+    fn new(bits: u32, min_len: usize, tolerance: u32) -> Match {
+        Match {
+            misses: 0,
+            tolerance,
+            table: vec![0; 1 << bits],
+            mask: (1 << bits) - 1,
+            min_len,
+            ptr: 0,
+            len: 0,
+            expected: 0,
+            sm: StateMap::new(512, 1023, |i| if i & 1 == 1 { 60000 } else { 5536 }),
+            sm_index: None,
+        }
+    }
+}
+
+/// DNA: the complementary base (a↔t, c↔g, either case); other bytes map to themselves.
+#[inline]
+fn complement(b: u8) -> u8 {
+    match b {
+        b'a' => b't',
+        b't' => b'a',
+        b'c' => b'g',
+        b'g' => b'c',
+        b'A' => b'T',
+        b'T' => b'A',
+        b'C' => b'G',
+        b'G' => b'C',
+        other => other,
+    }
+}
+
+/// DNA repeats carry point mutations: a match on a DNA block survives while at most this
+/// many of its last 16 predictions missed (once it is 16 bases long).
+const DNA_TOLERANCE: u32 = 12;
+
+/// Inverted-repeat model for DNA: when the last `k` bases read backwards and
+/// complemented occurred earlier, the strand continues as the complement of the base
+/// before that occurrence, walking it backwards.
+struct Reverse {
+    /// The model state, as for forward matches (`ptr` walks backwards).
+    m: Match,
+    /// The last 32 bases, 2 bits each, newest lowest.
+    forward: u64,
+    /// The reverse complement of the last `k` bases, 2 bits each, newest complemented
+    /// base highest.
+    reverse: u64,
+}
+
+impl Reverse {
+    /// Shortest inverted repeat followed, in bases (at most 32).
+    const K: usize = 16;
+
+    #[inline]
+    fn code(b: u8) -> u64 {
+        match b.to_ascii_lowercase() {
+            b'c' => 1,
+            b'g' => 2,
+            b't' => 3,
+            _ => 0,
+        }
+    }
+
+    fn update(&mut self, hist: &[u8]) {
+        let k = self.m.min_len;
+        let pos1 = hist.len();
+        let byte = hist[pos1 - 1];
+        let c = Self::code(byte);
+        let mask = (1u64 << (2 * k)) - 1;
+        self.forward = (self.forward << 2) | c;
+        self.reverse = (self.reverse >> 2) | ((3 - c) << (2 * (k - 1)));
+        let m = &mut self.m;
+        if m.len > 0 {
+            if m.ptr > 0 && m.follow(complement(hist[m.ptr]) == byte) {
+                m.ptr -= 1;
+            } else {
+                m.len = 0;
+                m.misses = 0;
+            }
+        }
+        if pos1 >= k {
+            if m.len == 0 {
+                let slot = mix64(self.reverse ^ 0x5eed) as usize & m.mask;
+                let end = m.table[slot] as usize;
+                if end > k {
+                    let start = end - k;
+                    // hist[start + i] must be the complement of hist[pos1 - 1 - i].
+                    let mut l = 0;
+                    while l < 400 && start + l < pos1 && l < pos1 {
+                        if hist[start + l] != complement(hist[pos1 - 1 - l]) {
+                            break;
+                        }
+                        l += 1;
+                    }
+                    if l >= k {
+                        m.len = l;
+                        m.ptr = start - 1;
+                    }
+                }
+            }
+            let slot = mix64((self.forward & mask) ^ 0x5eed) as usize & m.mask;
+            m.table[slot] = pos1 as u32;
+        }
+        m.expected = if m.len > 0 {
+            u32::from(complement(hist[m.ptr])) | 256
+        } else {
+            0
+        };
     }
 }
 
@@ -132,6 +284,8 @@ pub struct Predictor {
     sm: StateMap,
     sm_index: Vec<usize>,
     m: Match,
+    /// Inverted-repeat match model for DNA blocks.
+    ir: Option<Reverse>,
     direct: StateMap,
     direct_at: Vec<usize>,
     direct_mask: usize,
@@ -160,7 +314,7 @@ impl Predictor {
         } else {
             0
         };
-        let n_inputs = n_ctx + n_direct + 2 + 1;
+        let n_inputs = n_ctx + n_direct + 2 + 2 * usize::from(config.dna) + 1;
         // Direct probabilities: about four entries per context per byte, at most 2^25.
         let direct_size = if n_direct > 0 {
             (len.max(1) * n_direct * 4)
@@ -208,16 +362,16 @@ impl Predictor {
             direct: StateMap::new(direct_size, 1023, |_| 32768),
             direct_at: vec![0; n_direct],
             direct_mask: direct_size - 1,
-            m: Match {
-                table: vec![0; 1 << match_bits],
-                mask: (1 << match_bits) - 1,
-                min_len: config.match_min,
-                ptr: 0,
-                len: 0,
-                expected: 0,
-                sm: StateMap::new(64, 1023, |i| if i & 1 == 1 { 60000 } else { 5536 }),
-                sm_index: None,
+            m: if config.dna {
+                Match::new(match_bits, Reverse::K, DNA_TOLERANCE)
+            } else {
+                Match::new(match_bits, config.match_min, 0)
             },
+            ir: config.dna.then(|| Reverse {
+                m: Match::new(match_bits, Reverse::K, DNA_TOLERANCE),
+                forward: 0,
+                reverse: 0,
+            }),
             rec: Records {
                 last: [0; 256],
                 dist: [0; 256],
@@ -433,11 +587,11 @@ impl Predictor {
         let key = self.order_hash(self.m.min_len);
         let m = &mut self.m;
         if m.len > 0 {
-            if m.ptr < pos && self.hist[m.ptr] == byte {
-                m.len = (m.len + 1).min(65535);
+            if m.ptr < pos && m.follow(self.hist[m.ptr] == byte) {
                 m.ptr += 1;
             } else {
                 m.len = 0;
+                m.misses = 0;
             }
         }
         if pos1 >= m.min_len {
@@ -463,6 +617,9 @@ impl Predictor {
         } else {
             0
         };
+        if let Some(ir) = &mut self.ir {
+            ir.update(&self.hist);
+        }
         self.byte_contexts();
     }
 
@@ -510,22 +667,18 @@ impl Predictor {
             self.direct_at[k] = at;
             self.mixer.add(lg.stretch12(self.direct.p(at)));
         }
-        // Match input.
-        let m = &mut self.m;
-        let (mx1, mx2) = if m.expected != 0 && (m.expected >> (8 - self.bitpos)) == self.c0 {
-            let bit = (m.expected >> (7 - self.bitpos)) & 1;
-            let idx = m.bucket() * 2 + bit as usize;
-            m.sm_index = Some(idx);
-            let x = lg.stretch(m.sm.p(idx));
-            let strength = (m.bucket() as i32 * 32).min(1024);
-            (x, if bit == 1 { strength } else { -strength })
-        } else {
-            m.sm_index = None;
-            (0, 0)
-        };
+        // Match inputs.
+        let bitpos = self.bitpos;
+        let (mx1, mx2) = self.m.predict(lg, self.c0, bitpos);
+        let m = &self.m;
         let mbucket = if m.sm_index.is_some() { m.bucket() } else { 0 };
         self.mixer.add(mx1);
         self.mixer.add(mx2);
+        if let Some(ir) = &mut self.ir {
+            let (x1, x2) = ir.m.predict(lg, self.c0, bitpos);
+            self.mixer.add(x1);
+            self.mixer.add(x2);
+        }
         self.mixer.add(256);
         // Mix.
         let c1 = (self.c8 & 0xff) as usize;
@@ -580,6 +733,11 @@ impl Predictor {
         }
         if let Some(idx) = self.m.sm_index {
             self.m.sm.update(idx, bit);
+        }
+        if let Some(ir) = &mut self.ir {
+            if let Some(idx) = ir.m.sm_index {
+                ir.m.sm.update(idx, bit);
+            }
         }
         self.mixer.update(bit);
         self.final_mixer.update(bit);
