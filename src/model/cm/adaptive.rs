@@ -92,7 +92,7 @@ impl Apm {
     }
 }
 
-/// Errors (12-bit) below this leave the weights alone.
+/// Errors (12-bit) below this leave the weights alone, unless set with `with_skip`.
 const SKIP_ERROR: i32 = 40;
 
 /// Largest weight magnitude (65536 = 1): products with 12-bit inputs stay in i32.
@@ -117,6 +117,8 @@ pub struct Mixer {
     /// Extra rate at the start, decaying as 1/(1 + updates/2^12).
     boost: i32,
     updates: u32,
+    /// Errors below this leave the weights alone.
+    skip: i32,
 }
 
 impl Mixer {
@@ -138,12 +140,20 @@ impl Mixer {
             rate,
             boost: 0,
             updates: 0,
+            skip: SKIP_ERROR,
         }
     }
 
     /// Learn faster at the start: the rate is `rate + boost / (1 + updates / 4096)`.
     pub fn with_boost(mut self, boost: i32) -> Self {
         self.boost = boost;
+        self
+    }
+
+    /// Leave the weights alone when the (12-bit) error is below `skip` (default 40): a
+    /// prediction that close teaches little, and skipping saves time.
+    pub fn with_skip(mut self, skip: i32) -> Self {
+        self.skip = skip;
         self
     }
 
@@ -189,7 +199,7 @@ impl Mixer {
         for j in 0..self.tables.len() {
             let err = ((i32::from(bit) << 16) - self.ps[j] as i32) >> 4; // 12-bit error
             // A prediction this close to the bit teaches nothing worth the time.
-            if err.abs() < SKIP_ERROR {
+            if err.abs() < self.skip {
                 continue;
             }
             let e = err * rate;

@@ -16,8 +16,8 @@
 //! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 16 MiB |
 //! | 6 (default) | 1–6, 8, 16 | ✓ | ✓ | – | 3, 2 | 256 MiB | 16 MiB |
 //! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
-//! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 4, 3 | 512 MiB | 64 MiB |
-//! | 9 | 1–8, 10, 12, 16, 20, 24, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 4, 3 | 1 GiB + 128 MiB | 64 MiB |
+//! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
+//! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
 //! binary ones (the choice is the block's one-byte parameter), and text blocks start
@@ -56,9 +56,15 @@ pub struct Config {
     /// Column contexts for text (the byte above in the previous line, with the column
     /// and with the previous byte).
     pub column: bool,
+    /// Indirect contexts: the last byte and the two bytes that followed it last time,
+    /// and the same for the last two bytes; with word contexts, also the previous word
+    /// and the byte after it.
+    pub indirect: bool,
     /// DNA (a block of mostly a, c, g, t): an inverted-repeat match model.
     pub dna: bool,
-    /// A fourth mixer weight set (selected by the byte two back).
+    /// Two more mixer weight sets (selected by the byte two back; by the position in
+    /// the current word and the classes of the last two bytes), a third APM, and
+    /// mixer updates on smaller errors.
     pub wide: bool,
     /// How many of the first orders also get a direct adaptive probability per context.
     pub direct: usize,
@@ -94,6 +100,7 @@ impl Config {
             record,
             column: level >= 7,
             dna: level >= 4,
+            indirect: level >= 9,
             wide: level >= 8,
             direct: if level >= 9 { 6 } else { 0 },
             match_min: if level >= 7 { 8 } else { 6 },
@@ -109,6 +116,8 @@ impl Config {
             + 3 * usize::from(self.sparse)
             + 4 * usize::from(self.record)
             + 2 * usize::from(self.column)
+            + 2 * usize::from(self.indirect)
+            + usize::from(self.indirect && self.word)
     }
 }
 
@@ -258,7 +267,10 @@ impl Model for Cm {
             0
         };
         let apms = ((1 << 16) + (1 << 14) + usize::from(c.wide) * (1 << 16)) * 33 * 2;
-        let mixers = (n_hashed + n_direct + 4) * 4 * (256 * 3 + 2048 * usize::from(c.wide) + 256);
+        let inputs = n_hashed + n_direct + 4 + 2 * usize::from(c.dna);
+        let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
+        let mixers =
+            inputs * 4 * weight_sets + 6 * 4 * (1 << 14) + 2 * 65536 * usize::from(c.indirect);
         table_buckets(c, len) * 64
             + (4 << match_bits) * (1 + usize::from(c.dna))
             + len

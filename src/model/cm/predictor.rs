@@ -246,6 +246,17 @@ impl Reverse {
     }
 }
 
+/// A byte's class for mixer selection: lower-case letter, capital, space, other.
+#[inline]
+fn class(b: u8) -> usize {
+    match b {
+        b'a'..=b'z' => 0,
+        b'A'..=b'Z' => 1,
+        b' ' => 2,
+        _ => 3,
+    }
+}
+
 /// Record-length detector: a byte value recurring at one distance twice in a row votes
 /// for that distance as the record length.
 struct Records {
@@ -268,6 +279,10 @@ pub struct Predictor {
     c24: u64,
     c32: u64,
     word: u64,
+    word_start: usize,
+    /// Indirect contexts: the two bytes that last followed each byte, and each pair.
+    after1: Vec<u16>,
+    after2: Vec<u16>,
     prev_word: u64,
     prev_word2: u64,
     line_start: usize,
@@ -325,11 +340,14 @@ impl Predictor {
         }; // one per context, direct, match (2), bias
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
         let sets: &[usize] = if config.wide {
-            &[32 * 8, 256, 32 * 8, 256 * 8]
+            &[32 * 8, 256, 32 * 8, 256 * 8, 16 * 4 * 4 * 8]
         } else {
             &[32 * 8, 256, 32 * 8]
         };
-        let mixer = Mixer::new(n_inputs, sets, 6, 8192).with_boost(24);
+        let skip = if config.wide { 24 } else { 40 };
+        let mixer = Mixer::new(n_inputs, sets, 6, 8192)
+            .with_boost(24)
+            .with_skip(skip);
         let mut apm = vec![Apm::new(1 << 16, 5, lg), Apm::new(1 << 14, 5, lg)];
         if config.wide {
             apm.push(Apm::new(1 << 16, 5, lg));
@@ -352,6 +370,9 @@ impl Predictor {
             line_start: 0,
             prev_line_start: 0,
             order0: vec![0; 256],
+            word_start: 0,
+            after1: vec![0; if config.indirect { 256 } else { 0 }],
+            after2: vec![0; if config.indirect { 65536 } else { 0 }],
             table: Table::new(buckets * BUCKET),
             buckets: buckets as u64,
             hashes: vec![0; n_hashed],
@@ -379,8 +400,15 @@ impl Predictor {
                 votes: 0,
                 length: 0,
             },
-            final_mixer: Mixer::new(sets.len() + 1, &[256], 4, (1 << 16) / sets.len() as i32),
-            selects: vec![0; 3 + usize::from(config.wide)],
+            // Selected by the partial byte, the position in the word and the match length.
+            final_mixer: Mixer::new(
+                sets.len() + 1,
+                &[256 * 16 * 4],
+                4,
+                (1 << 16) / sets.len() as i32,
+            )
+            .with_skip(skip),
+            selects: vec![0; sets.len()],
             mixer,
             apm,
             pr: 32768,
@@ -414,6 +442,11 @@ impl Predictor {
             if self.config.wide {
                 // The word two back, skipping the previous one.
                 hs[n] = self.word ^ mix64(self.prev_word2 ^ 0x2222);
+                n += 1;
+            }
+            if self.config.indirect {
+                // The previous word and the byte after it (the start of this word).
+                hs[n] = mix64(self.prev_word ^ 0x5555) ^ (c8 & 0xff);
                 n += 1;
             }
         }
@@ -450,6 +483,15 @@ impl Predictor {
             hs[n + 2] = a1 | near(-1) << 8 | near(1) << 16 | r64 << 24 | 0x9 << 40;
             hs[n + 3] = a1 | near(1) << 8 | u64::from(c4 & 0xff) << 16 | r64 << 24 | 0xa << 40;
             n += 4;
+        }
+        if self.config.indirect {
+            let c1 = (c8 & 0xff) as usize;
+            let c2 = (c8 & 0xffff) as usize;
+            let a1 = u64::from(self.after1[c1]);
+            let a2 = u64::from(self.after2[c2]);
+            hs[n] = a1 | (c1 as u64) << 16 | 0xb << 40;
+            hs[n + 1] = a2 | (c2 as u64) << 16 | 0xc << 40;
+            n += 2;
         }
         if self.config.column {
             let pos = self.hist.len();
@@ -550,6 +592,12 @@ impl Predictor {
         self.c32 = (self.c32 << 8) | (self.c24 >> 56);
         self.c24 = (self.c24 << 8) | (self.c16 >> 56);
         self.c16 = (self.c16 << 8) | (self.c8 >> 56);
+        if self.config.indirect {
+            let c1 = (self.c8 & 0xff) as usize;
+            let c2 = (self.c8 & 0xffff) as usize;
+            self.after1[c1] = (self.after1[c1] << 8) | u16::from(byte);
+            self.after2[c2] = (self.after2[c2] << 8) | u16::from(byte);
+        }
         self.c8 = (self.c8 << 8) | u64::from(byte);
         // Words: letters, case-folded.
         if byte == b'\n' {
@@ -559,7 +607,10 @@ impl Predictor {
         let lower = byte.to_ascii_lowercase();
         if lower.is_ascii_lowercase() || byte >= 128 {
             self.word = (self.word ^ u64::from(lower)).wrapping_mul(0x100_0000_01b3);
-        } else if self.word != 0 {
+        } else {
+            self.word_start = pos1;
+        }
+        if !(lower.is_ascii_lowercase() || byte >= 128) && self.word != 0 {
             self.prev_word2 = self.prev_word;
             self.prev_word = self.word;
             self.word = 0;
@@ -693,11 +744,20 @@ impl Predictor {
         if self.config.wide {
             self.selects[3] = ((self.c8 >> 8) & 0xff) as usize * 8 + self.bitpos as usize;
         }
+        // Where in a word the coder is: letters since the last non-letter, and the classes
+        // of the last two bytes.
+        let word_len = (self.hist.len() - self.word_start).min(15);
+        if self.config.wide {
+            let class2 = class((self.c8 >> 8) as u8);
+            self.selects[4] =
+                ((word_len * 4 + class(c1 as u8)) * 4 + class2) * 8 + self.bitpos as usize;
+        }
         for &x in self.mixer.mix(lg, &self.selects) {
             self.final_mixer.add(x);
         }
         self.final_mixer.add(256);
-        self.final_mixer.mix(lg, &[c0]);
+        self.final_mixer
+            .mix(lg, &[c0 | word_len << 8 | mbucket.min(3) << 12]);
         let p = self.final_mixer.p(0);
         // Refine.
         let c2 = ((self.c8 >> 8) & 0xff) as usize;
