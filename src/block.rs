@@ -15,6 +15,8 @@ pub(crate) struct EncodedBlock {
     pub params_bytes: usize,
     /// The model's ideal code length for the block's bytes.
     pub ideal_bits: f64,
+    /// A latent-variable model's figures.
+    pub latent: Option<coder::LatentStats>,
 }
 
 /// Fit `model` to `raw` and code it; store the block instead if coding would expand it.
@@ -41,6 +43,7 @@ pub(crate) fn encode(model: &dyn Model, raw: &[u8]) -> Result<EncodedBlock> {
             data: raw.to_vec(),
             params_bytes: 0,
             ideal_bits: coded.ideal_bits,
+            latent: coded.latent,
         });
     }
     Ok(EncodedBlock {
@@ -53,6 +56,7 @@ pub(crate) fn encode(model: &dyn Model, raw: &[u8]) -> Result<EncodedBlock> {
         data,
         params_bytes,
         ideal_bits: coded.ideal_bits,
+        latent: coded.latent,
     })
 }
 

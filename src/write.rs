@@ -25,6 +25,9 @@ pub struct Stats {
     pub blocks: u64,
     /// Blocks kept as stored because the model would have expanded them.
     pub stored_blocks: u64,
+    /// A latent-variable model's figures (bits-back against its bounds), summed over
+    /// blocks.
+    pub latent: Option<crate::coder::LatentStats>,
 }
 
 impl Stats {
@@ -192,6 +195,9 @@ impl Core {
             s.params_bytes += block.params_bytes as u64;
             s.payload_bytes += (block.data.len() - block.params_bytes) as u64;
             s.ideal_bits += block.ideal_bits;
+            if let Some(l) = &block.latent {
+                s.latent.get_or_insert_with(Default::default).add(l);
+            }
             s.blocks += 1;
             s.stored_blocks += u64::from(block.frame.kind == BLOCK_STORED);
         }

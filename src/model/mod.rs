@@ -61,10 +61,12 @@
 
 pub mod cm;
 mod iid;
+pub mod mixture;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
 pub use cm::Cm;
 pub use iid::Iid;
+pub use mixture::{Mixture, Segment};
 
 use crate::error::Result;
 
@@ -152,6 +154,23 @@ pub trait LatentModel: Send {
     fn likelihood(&self, z: u8, prefix: &[u8]) -> &Categorical;
     /// Whether a segment whose bytes so far are `segment` ends here.
     fn segment_ends(&self, segment: &[u8]) -> bool;
+    /// Segments starting at or after this offset in the block are coded naively (the
+    /// posterior's most probable z, no bits back). The encoder codes segments last to
+    /// first, so these are the first ones it codes: they put bits on the empty stack
+    /// for the posterior decodes of the others to take. `usize::MAX` (the default):
+    /// none; `0`: every segment (bits-back off).
+    fn naive_from(&self) -> usize {
+        usize::MAX
+    }
+    /// How many latent values the model really uses (for reports); by default those
+    /// the prior allows.
+    fn components(&self) -> usize {
+        self.prior()
+            .frequencies()
+            .iter()
+            .filter(|&&f| f > 0)
+            .count()
+    }
 }
 
 /// An adaptive model over whole bytes: `predict`, then `update` with the byte coded.
@@ -178,7 +197,9 @@ pub mod ids {
     pub const IID: u8 = 1;
     /// [`super::Cm`].
     pub const CM: u8 = 2;
+    /// [`super::Mixture`].
+    pub const MIXTURE: u8 = 3;
 }
 
 /// Names of the built-in models, as accepted by `--model`.
-pub const BUILTIN: &[&str] = &["cm", "iid"];
+pub const BUILTIN: &[&str] = &["cm", "iid", "mixture"];

@@ -138,6 +138,10 @@ pub struct Report {
     /// Exact entropy of the source in bits, when known (generated corpora).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_entropy_bits: Option<f64>,
+    /// A latent-variable model's figures (`mixture`): `segments`, `components`,
+    /// `log_likelihood_bits`, `neg_elbo_bits`, `naive_bits`, `initial_bits`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub latent: Option<crate::coder::LatentStats>,
 }
 
 impl Report {
@@ -178,6 +182,7 @@ impl Report {
             blocks: stats.blocks,
             stored_blocks: stats.stored_blocks,
             source_entropy_bits: None,
+            latent: stats.latent,
         }
     }
 
@@ -236,6 +241,42 @@ impl Report {
             self.gap_to_h0_bits,
             self.gap_to_h0_bits / n
         );
+        if let Some(l) = &self.latent {
+            let header = self.header_bits as f64;
+            let _ = writeln!(
+                s,
+                "latent variables    {} segments, {} components (most in a block)",
+                l.segments, l.components
+            );
+            for (name, bits, what) in [
+                (
+                    "−log2 p(x)",
+                    l.log_likelihood_bits,
+                    "marginal likelihood, the bound",
+                ),
+                (
+                    "−ELBO",
+                    l.neg_elbo_bits,
+                    "bits-back's rate with the coder's posterior",
+                ),
+                (
+                    "naive",
+                    l.naive_bits,
+                    "most probable component, no bits back",
+                ),
+            ] {
+                let _ = writeln!(
+                    s,
+                    "  {name:<16}  {:>10.4}  = {bits:>14.0} bits + header ({what})",
+                    (bits + header) / n
+                );
+            }
+            let _ = writeln!(
+                s,
+                "  initial bits      {:>14.1} bits (the last segments coded naively to start the stack)",
+                l.initial_bits
+            );
+        }
         let _ = writeln!(
             s,
             "blocks              {} ({} stored)",
