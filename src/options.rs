@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
-use crate::model::{Cm, Iid, Model, ids};
+use crate::model::{Cm, Iid, Mixture, Model, Segment, ids};
 
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 6;
@@ -28,6 +28,9 @@ pub struct Options {
     block_size: Option<usize>,
     content_size: Option<u64>,
     threads: usize,
+    segment: Segment,
+    components: Option<usize>,
+    bits_back: bool,
 }
 
 impl Default for Options {
@@ -38,6 +41,9 @@ impl Default for Options {
             block_size: None,
             content_size: None,
             threads: 1,
+            segment: Segment::Lines,
+            components: None,
+            bits_back: true,
         }
     }
 }
@@ -77,6 +83,25 @@ impl Options {
     /// does not depend on `n`.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = n.max(1);
+        self
+    }
+
+    /// `mixture`: how a block is cut into segments (default: lines).
+    pub fn segment(mut self, segment: Segment) -> Self {
+        self.segment = segment;
+        self
+    }
+
+    /// `mixture`: the number of components, or `None` to choose it per block by
+    /// description length (the default).
+    pub fn components(mut self, components: Option<usize>) -> Self {
+        self.components = components;
+        self
+    }
+
+    /// `mixture`: bits-back coding (default) or the naive path.
+    pub fn bits_back(mut self, on: bool) -> Self {
+        self.bits_back = on;
         self
     }
 
@@ -138,6 +163,11 @@ impl Options {
         match self.model.as_str() {
             "iid" => Ok(Box::new(Iid)),
             "cm" => Ok(Box::new(Cm::new(self.level))),
+            "mixture" => Ok(Box::new(Mixture::new(
+                self.segment,
+                self.components,
+                self.bits_back,
+            )?)),
             other => Err(Error::UnknownModelName(other.to_string())),
         }
     }
@@ -183,6 +213,9 @@ impl Registry {
         r.register(ids::CM, |settings| {
             Ok(Box::new(Cm::from_settings(settings)?))
         });
+        r.register(ids::MIXTURE, |settings| {
+            Ok(Box::new(Mixture::from_settings(settings)?))
+        });
         r
     }
 
@@ -211,6 +244,7 @@ pub fn model_name(id: u8) -> String {
     match id {
         ids::IID => "iid".to_string(),
         ids::CM => "cm".to_string(),
+        ids::MIXTURE => "mixture".to_string(),
         other => format!("model #{other}"),
     }
 }

@@ -116,7 +116,7 @@ pub(crate) fn quantize(counts: &[u64; 256]) -> [u32; 256] {
 /// Table layout: `k−1` (one byte, k = number of present bytes), then the present bytes
 /// (k bytes when k ≤ 32, else a 32-byte bitmap), then for k ≥ 2 each present byte's
 /// frequency minus one as a varint, in byte order.
-fn write_table(freq: &[u32; 256], out: &mut Vec<u8>) {
+pub(crate) fn write_table(freq: &[u32; 256], out: &mut Vec<u8>) {
     let present: Vec<u8> = (0..=255u8).filter(|&s| freq[usize::from(s)] != 0).collect();
     if present.is_empty() {
         // Empty block: an empty table.
@@ -139,7 +139,7 @@ fn write_table(freq: &[u32; 256], out: &mut Vec<u8>) {
     }
 }
 
-fn read_table(input: &mut &[u8]) -> Result<[u32; 256]> {
+pub(crate) fn read_table(input: &mut &[u8]) -> Result<[u32; 256]> {
     let mut freq = [0u32; 256];
     let Some((&k1, rest)) = input.split_first() else {
         return Ok(freq);

@@ -83,9 +83,10 @@ struct Common {
     verbose: bool,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 struct ModelArgs {
-    /// Model: cm (context mixing, the default) or iid (order 0, fastest).
+    /// Model: cm (context mixing, the default), iid (order 0, fastest) or mixture (latent
+    /// components, bits-back).
     #[arg(short, long, default_value = kraft::DEFAULT_MODEL)]
     model: String,
     /// Level, 1 (fastest) to 9 (strongest).
@@ -97,6 +98,49 @@ struct ModelArgs {
     /// Compress up to N blocks at once (0: one per core); the output is the same for any N.
     #[arg(short = 'T', long, default_value_t = 1)]
     threads: usize,
+    /// mixture: segments are `lines` (the default) or pieces of SIZE bytes (e.g. 64).
+    #[arg(long, value_parser = parse_segment, default_value = "lines")]
+    segment: kraft::model::Segment,
+    /// mixture: number of components, 1 to 16, or `auto` (chosen by description length).
+    #[arg(long, value_parser = parse_components, default_value = "auto")]
+    components: Components,
+    /// mixture: bits-back coding `on` (the default) or `off` (the naive path).
+    #[arg(long, value_parser = ["on", "off"], default_value = "on")]
+    bits_back: String,
+}
+
+/// `--components`: a number or `auto`.
+#[derive(Clone, Copy, Debug)]
+struct Components(Option<usize>);
+
+fn parse_components(s: &str) -> Result<Components, String> {
+    if s == "auto" {
+        return Ok(Components(None));
+    }
+    match s.parse::<usize>() {
+        Ok(m) if (1..=kraft::model::mixture::MAX_COMPONENTS).contains(&m) => {
+            Ok(Components(Some(m)))
+        }
+        _ => Err(format!(
+            "'{s}': expected auto or 1 to {}",
+            kraft::model::mixture::MAX_COMPONENTS
+        )),
+    }
+}
+
+fn parse_segment(s: &str) -> Result<kraft::model::Segment, String> {
+    if s == "lines" {
+        return Ok(kraft::model::Segment::Lines);
+    }
+    match parse_size(s) {
+        Ok(n) if (1..=kraft::model::mixture::MAX_SEGMENT).contains(&n) => {
+            Ok(kraft::model::Segment::Fixed(n))
+        }
+        _ => Err(format!(
+            "'{s}': expected lines or a size of 1 to {} bytes",
+            kraft::model::mixture::MAX_SEGMENT
+        )),
+    }
 }
 
 impl ModelArgs {
@@ -108,7 +152,10 @@ impl ModelArgs {
         let o = kraft::Options::new()
             .model(&self.model)
             .level(self.level)
-            .threads(threads);
+            .threads(threads)
+            .segment(self.segment)
+            .components(self.components.0)
+            .bits_back(self.bits_back == "on");
         match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
@@ -269,12 +316,7 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
     let a = &CompressArgs {
         files: a.files.clone(),
         common,
-        model: ModelArgs {
-            model: a.model.model.clone(),
-            level: a.model.level,
-            block_size: a.model.block_size,
-            threads: a.model.threads,
-        },
+        model: a.model.clone(),
     };
     let options = a.model.options();
     options.validate().map_err(fail)?;
