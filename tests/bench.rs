@@ -569,3 +569,47 @@ fn peers_agree_with_running_them_by_hand() {
     assert!(rows.iter().any(|r| r["compressor"] == "iid"));
     assert!(rows.iter().all(|r| r["source_entropy_bpb"].is_number()));
 }
+
+#[test]
+fn saved_results_are_shown_again_without_running() {
+    let (d, _root) = corpora();
+    let out = ok(kraft(d.path()).args(["bench", "--json", "--models", "iid,cm", "root"]));
+    fs::write(d.path().join("saved.json"), &out.stdout).unwrap();
+    let saved = json(&out);
+
+    // The same document back, and the same sizes in the Markdown as a fresh run gives
+    // (the speeds differ from run to run; the sizes do not).
+    let again = json(&ok(kraft(d.path()).args([
+        "bench",
+        "--from",
+        "saved.json",
+        "--json",
+    ])));
+    assert_eq!(again, saved);
+    let sizes = |md: &[u8]| -> String {
+        let md = String::from_utf8(md.to_vec()).unwrap();
+        md.split("\n\n").next().unwrap().to_string()
+    };
+    let shown = ok(kraft(d.path()).args(["bench", "--from", "saved.json", "--markdown"]));
+    let fresh = ok(kraft(d.path()).args(["bench", "--markdown", "--models", "iid,cm", "root"]));
+    assert_eq!(sizes(&shown.stdout), sizes(&fresh.stdout));
+    assert!(sizes(&shown.stdout).contains("| **plain** | **total** |"));
+    // A plot from saved results.
+    ok(kraft(d.path()).args(["bench", "--from", "saved.json", "--plot", "p.svg"]));
+    assert!(
+        fs::read_to_string(d.path().join("p.svg"))
+            .unwrap()
+            .contains("cm-l6")
+    );
+
+    // Not a saved document, or a missing one: exit 1 with a message; with files to run:
+    // a usage error.
+    fs::write(d.path().join("bad.json"), b"{\"rows\": 3}").unwrap();
+    for f in ["bad.json", "missing.json"] {
+        let out = run(kraft(d.path()).args(["bench", "--from", f]));
+        assert_eq!(out.status.code(), Some(1), "{f}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(f));
+    }
+    let out = run(kraft(d.path()).args(["bench", "--from", "saved.json", "root"]));
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::{Failed, fail};
@@ -49,6 +49,10 @@ pub struct BenchArgs {
     /// Markdown tables on stdout: compressed bytes per file and compressor, and totals.
     #[arg(long, group = "format")]
     markdown: bool,
+    /// Run nothing: read the results from a document written by --json, and print
+    /// them (table, --csv, --markdown) or plot them.
+    #[arg(long, value_name = "FILE.json", conflicts_with_all = ["paths", "models", "levels", "peers"])]
+    from: Option<PathBuf>,
     /// Also write an SVG plot: bits per byte per file and compressor, with H0 and the
     /// source entropy where known.
     #[arg(long, value_name = "FILE.svg")]
@@ -78,7 +82,7 @@ impl Compressor {
 }
 
 /// One file through one compressor. Serialized as an element of `rows` in `--json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Row {
     /// The directory the file was found in, relative to the PATH given.
     pub corpus: String,
@@ -89,7 +93,7 @@ pub(crate) struct Row {
     /// Label: `cm-l6`, `iid`, `xz-9e`, …
     pub compressor: String,
     /// `kraft` or `peer`.
-    pub kind: &'static str,
+    pub kind: String,
     /// kraft's model (null for peers).
     pub model: Option<String>,
     /// kraft's level (null for peers).
@@ -125,12 +129,12 @@ pub(crate) struct Row {
 }
 
 /// The files of one corpus through one compressor. An element of `totals` in `--json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Total {
     /// The corpus, or null for all corpora together.
     pub corpus: Option<String>,
     pub compressor: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub model: Option<String>,
     pub level: Option<u8>,
     pub files: u64,
@@ -151,9 +155,9 @@ pub(crate) struct Total {
 }
 
 /// The whole `--json` document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Document {
-    pub kraft_version: &'static str,
+    pub kraft_version: String,
     pub repeat: u32,
     pub compressors: Vec<String>,
     pub peers_missing: Vec<String>,
@@ -294,6 +298,17 @@ fn model_ignores_level(name: &str) -> bool {
 }
 
 pub fn run(a: &BenchArgs) -> Result<(), Failed> {
+    if let Some(from) = &a.from {
+        let text =
+            std::fs::read_to_string(from).map_err(|e| fail(format!("{}: {e}", from.display())))?;
+        let doc: Document = serde_json::from_str(&text).map_err(|e| {
+            fail(format!(
+                "{}: not a document written by kraft bench --json: {e}",
+                from.display()
+            ))
+        })?;
+        return show(a, &doc);
+    }
     let mut compressors = kraft_compressors(a)?;
     let mut peers_missing = Vec::new();
     if let Some(names) = &a.peers {
@@ -390,7 +405,7 @@ pub fn run(a: &BenchArgs) -> Result<(), Failed> {
                 file: job.file.clone(),
                 path: job.path.display().to_string(),
                 compressor: c.label().to_string(),
-                kind: "kraft",
+                kind: "kraft".into(),
                 model: None,
                 level: None,
                 command: String::new(),
@@ -442,7 +457,7 @@ pub fn run(a: &BenchArgs) -> Result<(), Failed> {
 
     let totals = output::totals(&rows);
     let doc = Document {
-        kraft_version: env!("CARGO_PKG_VERSION"),
+        kraft_version: env!("CARGO_PKG_VERSION").into(),
         repeat: a.repeat,
         compressors: compressors.iter().map(|c| c.label().to_string()).collect(),
         peers_missing,
@@ -450,14 +465,19 @@ pub fn run(a: &BenchArgs) -> Result<(), Failed> {
         totals,
         failures,
     };
+    show(a, &doc)
+}
+
+/// Print the results in the format asked for, write the plot, and fail if anything did.
+fn show(a: &BenchArgs, doc: &Document) -> Result<(), Failed> {
     let printed = if a.json {
-        output::json(&doc)
+        output::json(doc)
     } else if a.csv {
         output::csv(&doc.rows)
     } else if a.markdown {
-        Ok(output::markdown(&doc))
+        Ok(output::markdown(doc))
     } else {
-        Ok(output::table(&doc))
+        Ok(output::table(doc))
     };
     let printed = printed.map_err(fail)?;
     {
@@ -470,7 +490,7 @@ pub fn run(a: &BenchArgs) -> Result<(), Failed> {
         }
     }
     if let Some(svg) = &a.plot {
-        plot::write(svg, &doc).map_err(|e| fail(format!("{}: {e}", svg.display())))?;
+        plot::write(svg, doc).map_err(|e| fail(format!("{}: {e}", svg.display())))?;
     }
     if !doc.failures.is_empty() {
         return Err(fail(format!("{} run(s) failed", doc.failures.len())));
@@ -515,7 +535,7 @@ fn run_kraft(
     let block = options
         .block_size_for(built.as_ref())
         .min(data.len().max(1));
-    row.kind = "kraft";
+    row.kind = "kraft".into();
     row.model = Some(model.to_string());
     row.level = Some(level);
     row.command = format!("kraft compress --model {model} -l {level}");
@@ -528,7 +548,7 @@ fn run_kraft(
 
 fn run_peer(mut row: Row, data: &[u8], peer: &peers::Peer, repeat: usize) -> Result<Row, String> {
     let r = peers::run(peer, &row.file, data, repeat)?;
-    row.kind = "peer";
+    row.kind = "peer".into();
     row.command = peer.command();
     row.round_trip_ok = r.round_trip_ok;
     let (mut ct, mut dt) = (r.compress_seconds, r.decompress_seconds);

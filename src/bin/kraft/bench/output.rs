@@ -55,7 +55,7 @@ fn total(corpus: Option<&str>, rows: &[&Row]) -> Option<Total> {
     Some(Total {
         corpus: corpus.map(str::to_string),
         compressor: first.compressor.clone(),
-        kind: first.kind,
+        kind: first.kind.clone(),
         model: first.model.clone(),
         level: first.level,
         files: rows.len() as u64,
@@ -119,7 +119,7 @@ pub(crate) fn csv(rows: &[Row]) -> Result<String, String> {
             r.file.clone(),
             r.path.clone(),
             r.compressor.clone(),
-            r.kind.to_string(),
+            r.kind.clone(),
             r.model.clone().unwrap_or_default(),
             r.level.map(|l| l.to_string()).unwrap_or_default(),
             r.original_bytes.to_string(),

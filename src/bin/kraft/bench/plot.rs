@@ -8,6 +8,26 @@ use plotters::prelude::*;
 
 use super::{Document, Row};
 
+/// Colours of the compressors, in turn (Tableau 10, then two dark ones).
+const COLOURS: [RGBColor; 12] = [
+    RGBColor(0x1f, 0x77, 0xb4),
+    RGBColor(0xd6, 0x27, 0x28),
+    RGBColor(0x2c, 0xa0, 0x2c),
+    RGBColor(0xff, 0x7f, 0x0e),
+    RGBColor(0x94, 0x67, 0xbd),
+    RGBColor(0x8c, 0x56, 0x4b),
+    RGBColor(0xe3, 0x77, 0xc2),
+    RGBColor(0x7f, 0x7f, 0x7f),
+    RGBColor(0xbc, 0xbd, 0x22),
+    RGBColor(0x17, 0xbe, 0xcf),
+    RGBColor(0x00, 0x60, 0x60),
+    RGBColor(0x39, 0x3b, 0x79),
+];
+
+fn colour(i: usize) -> RGBColor {
+    COLOURS[i % COLOURS.len()]
+}
+
 /// Width of the legend column, pixels.
 const LEGEND: u32 = 230;
 
@@ -49,8 +69,8 @@ pub(crate) fn write(path: &Path, doc: &Document) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (plot, legend) = root.split_horizontally(width);
     let title = match &doc.rows[0].corpus {
-        c if !several => format!("Achieved bits per byte: {c}"),
-        _ => "Achieved bits per byte".to_string(),
+        c if !several => format!("Bits per byte per file, {c} (lower is better)"),
+        _ => "Bits per byte per file (lower is better)".to_string(),
     };
     let mut chart = ChartBuilder::on(&plot)
         .caption(title, ("sans-serif", 22))
@@ -107,10 +127,16 @@ pub(crate) fn write(path: &Path, doc: &Document) -> Result<(), String> {
             }))
             .map_err(|e| err(&e))?;
     }
-    // One colour per compressor; marks spread a little sideways so they do not hide each other.
+    // One colour per compressor, circles for kraft and triangles for the peers; marks
+    // spread a little sideways so they do not hide each other.
     let k = doc.compressors.len();
+    let is_peer = |name: &str| {
+        doc.rows
+            .iter()
+            .any(|r| r.compressor == name && r.kind == "peer")
+    };
     for (ci, name) in doc.compressors.iter().enumerate() {
-        let colour = Palette99::pick(ci).to_rgba();
+        let colour = colour(ci);
         let dx = (ci as i32 - k as i32 / 2) * 3;
         let points: Vec<_> = files
             .iter()
@@ -122,33 +148,48 @@ pub(crate) fn write(path: &Path, doc: &Document) -> Result<(), String> {
                     .map(|r| (at(i), r.bits_per_byte))
             })
             .collect();
-        chart
-            .draw_series(
+        if is_peer(name) {
+            chart.draw_series(points.into_iter().map(move |c| {
+                EmptyElement::at(c) + TriangleMarker::new((dx, 0), 5, colour.filled())
+            }))
+        } else {
+            chart.draw_series(
                 points
                     .into_iter()
                     .map(move |c| EmptyElement::at(c) + Circle::new((dx, 0), 4, colour.filled())),
             )
-            .map_err(|e| err(&e))?;
+        }
+        .map_err(|e| err(&e))?;
     }
-    // The legend, in its own column to the right of the chart: (colour, is a bar, text).
-    let mut entries: Vec<(RGBAColor, bool, String)> =
-        vec![(grey.to_rgba(), true, "H0 (empirical, order 0)".into())];
+    // The legend, in its own column to the right of the chart.
+    enum Mark {
+        Bar,
+        Circle,
+        Triangle,
+    }
+    let mut entries: Vec<(RGBColor, Mark, String)> =
+        vec![(grey, Mark::Bar, "H0 (empirical, order 0)".into())];
     if any_known {
-        entries.push((BLACK.to_rgba(), true, "source entropy (exact)".into()));
+        entries.push((BLACK, Mark::Bar, "source entropy (exact)".into()));
     }
     for (ci, name) in doc.compressors.iter().enumerate() {
-        entries.push((Palette99::pick(ci).to_rgba(), false, name.clone()));
+        let mark = if is_peer(name) {
+            Mark::Triangle
+        } else {
+            Mark::Circle
+        };
+        entries.push((colour(ci), mark, name.clone()));
     }
     let font = ("sans-serif", 14).into_font();
-    for (i, (colour, is_bar, text)) in entries.into_iter().enumerate() {
+    for (i, (colour, mark, text)) in entries.into_iter().enumerate() {
         let y = 60 + 22 * i as i32;
-        if is_bar {
-            legend.draw(&PathElement::new(
+        match mark {
+            Mark::Bar => legend.draw(&PathElement::new(
                 vec![(4, y), (24, y)],
                 colour.stroke_width(3),
-            ))
-        } else {
-            legend.draw(&Circle::new((14, y), 5, colour.filled()))
+            )),
+            Mark::Circle => legend.draw(&Circle::new((14, y), 5, colour.filled())),
+            Mark::Triangle => legend.draw(&TriangleMarker::new((14, y), 6, colour.filled())),
         }
         .map_err(|e| err(&e))?;
         legend
