@@ -613,3 +613,27 @@ fn saved_results_are_shown_again_without_running() {
     let out = run(kraft(d.path()).args(["bench", "--from", "saved.json", "root"]));
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn unreadable_files_fail_and_the_others_run() {
+    let (d, root) = corpora();
+    let plain = root.join("plain");
+    // A link that loops back is not followed; a dangling one cannot be read.
+    std::os::unix::fs::symlink("..", plain.join("loop")).unwrap();
+    std::os::unix::fs::symlink("nowhere", plain.join("dangling")).unwrap();
+    let out = run(kraft(d.path()).args(["bench", "--json", "--models", "iid", "root/plain"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("dangling"), "{err}");
+    let doc = json(&out);
+    let files: Vec<&str> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["dickens.txt", "empty"]);
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].as_str().unwrap().contains("dangling"));
+}

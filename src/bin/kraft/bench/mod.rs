@@ -183,8 +183,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<Job>) -> std::io::Result<()> {
         if name.as_deref().is_some_and(|n| n.starts_with('.')) {
             continue;
         }
+        // Directories are followed unless they are symbolic links (which may loop).
         if e.is_dir() {
-            collect(root, &e, out)?;
+            if !e.is_symlink() {
+                collect(root, &e, out)?;
+            }
         } else if name.as_deref() != Some("MANIFEST.tsv") {
             let rel = e.strip_prefix(root).unwrap_or(&e);
             let parent = rel.parent().map(|p| p.to_string_lossy().into_owned());
@@ -363,9 +366,8 @@ pub fn run(a: &BenchArgs) -> Result<(), Failed> {
 
     let mut sizes = Vec::with_capacity(jobs.len());
     for j in &jobs {
-        let m =
-            std::fs::metadata(&j.path).map_err(|e| fail(format!("{}: {e}", j.path.display())))?;
-        sizes.push(m.len());
+        // Unreadable files are reported when their turn comes.
+        sizes.push(std::fs::metadata(&j.path).map_or(0, |m| m.len()));
     }
     let work: u64 = sizes
         .iter()
@@ -390,10 +392,17 @@ pub fn run(a: &BenchArgs) -> Result<(), Failed> {
     let mut failures = Vec::new();
     let repeat = a.repeat as usize;
     for (job, &size) in jobs.iter().zip(&sizes) {
-        let data = std::fs::read(&job.path).map_err(|e| {
-            bar.finish_and_clear();
-            fail(format!("{}: {e}", job.path.display()))
-        })?;
+        // A file that cannot be read is a failure, and the others still run.
+        let data = match std::fs::read(&job.path) {
+            Ok(d) => d,
+            Err(e) => {
+                let msg = format!("{}: {e}", job.path.display());
+                bar.suspend(|| eprintln!("kraft: {msg}"));
+                failures.push(msg);
+                bar.inc((size + 1) * compressors.len() as u64);
+                continue;
+            }
+        };
         let h = kraft::report::empirical_entropies(&data);
         let source = kraft::corpus::lookup(&job.path)
             .filter(|m| m.bytes == data.len() as u64 && m.sha256 == hex(&Sha256::digest(&data)))
