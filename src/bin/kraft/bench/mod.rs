@@ -36,7 +36,8 @@ pub struct BenchArgs {
     /// Timed runs of each compression and decompression; the median is reported.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     repeat: u32,
-    /// Also run the peers found on PATH: all of them, or those named (--peers=xz-9e,zstd-19).
+    /// Also run the peers found on PATH: all of them, or those named (--peers=xz-9e,zstd):
+    /// gzip-9, bzip2-9, xz-9e, zstd-19, zstd-22-long, brotli-11, 7z-ppmd, zpaq-m5.
     #[arg(long, value_name = "NAMES", num_args = 0..=1, require_equals = true,
           value_delimiter = ',', default_missing_value = "all")]
     peers: Option<Vec<String>>,
