@@ -1,64 +1,105 @@
-//! Throughput of the coders and the i.i.d. model, end to end.
-//!
-//! `compress/iid/<source>` and `decompress/iid/<source>` code 4 MiB through the public
-//! API (one block, one thread); `coder/static_ans` isolates the entropy coder.
+//! Entropy-coder throughput, with models too simple to matter:
+//! `coder/static-ans/{encode,decode}/skewed-1MB` (one fixed 256-symbol distribution, the
+//! i.i.d. path) and `coder/range-binary/{encode,decode}/skewed-1MB` (8 adaptive binary
+//! decisions per byte from an order-0 bit tree, the context-mixing path). Throughput is
+//! in input bytes.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+mod common;
 
-/// Deterministic skewed i.i.d. bytes (about 5 bits/byte) and a text-like mix.
-fn sources() -> Vec<(&'static str, Vec<u8>)> {
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let n = 4 << 20;
-    let skewed: Vec<u8> = (0..n)
-        .map(|_| {
-            // Geometric-ish: count trailing zeros of a random word, folded into 0..=255.
-            let r = next();
-            ((r.trailing_zeros() * 8 + (r >> 58) as u32 % 8) % 256) as u8
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kraft::model::{BitModel, Model, Predictor};
+
+/// Order-0 bitwise model: one adaptive probability per node of the byte's binary tree.
+struct Tree {
+    p: [u32; 256],
+    node: usize,
+}
+
+impl Tree {
+    fn new() -> Box<Tree> {
+        Box::new(Tree {
+            p: [1 << 15; 256],
+            node: 1,
         })
-        .collect();
-    let words: &[&[u8]] = &[
-        b"the ",
-        b"of ",
-        b"entropy ",
-        b"model ",
-        b"and ",
-        b"code ",
-        b"bits\n",
-    ];
-    let mut text = Vec::with_capacity(n);
-    while text.len() < n {
-        text.extend_from_slice(words[(next() % words.len() as u64) as usize]);
     }
-    text.truncate(n);
-    vec![("skewed", skewed), ("text", text)]
+}
+
+impl BitModel for Tree {
+    fn p1(&mut self) -> u32 {
+        self.p[self.node]
+    }
+    fn update(&mut self, bit: bool) {
+        let p = &mut self.p[self.node];
+        if bit {
+            *p += (65536 - *p) >> 5;
+        } else {
+            *p -= *p >> 5;
+        }
+        self.node = if self.node >= 128 {
+            1
+        } else {
+            2 * self.node + usize::from(bit)
+        };
+    }
 }
 
 fn bench(c: &mut Criterion) {
-    let options = kraft::Options::new().model("iid").block_size(8 << 20);
-    for (name, data) in sources() {
-        let mut g = c.benchmark_group("compress/iid");
-        g.throughput(Throughput::Bytes(data.len() as u64));
-        g.sample_size(20);
-        g.bench_with_input(BenchmarkId::from_parameter(name), &data, |b, d| {
-            b.iter(|| kraft::compress(d, &options).unwrap())
-        });
-        g.finish();
-        let packed = kraft::compress(&data, &options).unwrap();
-        let mut g = c.benchmark_group("decompress/iid");
-        g.throughput(Throughput::Bytes(data.len() as u64));
-        g.sample_size(20);
-        g.bench_with_input(BenchmarkId::from_parameter(name), &packed, |b, p| {
-            b.iter(|| kraft::decompress(p).unwrap())
-        });
-        g.finish();
-    }
+    let data = common::generated("iid-skewed.bin", common::MB);
+    let id = "skewed-1MB";
+
+    // Static categorical (ANS): the model's table comes from the i.i.d. model's fit.
+    let mut params = Vec::new();
+    let Ok(Predictor::Static(table)) = kraft::model::Iid.fit(&data, &mut params) else {
+        panic!("iid fits a static table");
+    };
+    let coded = kraft::coder::encode(Predictor::Static(table.clone()), &data).unwrap();
+    let mut g = c.benchmark_group("coder/static-ans");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function(format!("encode/{id}"), |b| {
+        b.iter(|| kraft::coder::encode(Predictor::Static(table.clone()), &data).unwrap())
+    });
+    g.bench_function(format!("decode/{id}"), |b| {
+        b.iter(|| {
+            let p = kraft::model::Iid.load(&params, data.len()).unwrap();
+            let mut out = Vec::with_capacity(data.len());
+            kraft::coder::decode(p, &coded.payload, data.len(), &mut out).unwrap();
+            out
+        })
+    });
+    g.finish();
+
+    // Adaptive binary (range coder).
+    let coded = kraft::coder::encode(Predictor::Bits(Tree::new()), &data).unwrap();
+    let mut g = c.benchmark_group("coder/range-binary");
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function(format!("encode/{id}"), |b| {
+        b.iter(|| kraft::coder::encode(Predictor::Bits(Tree::new()), &data).unwrap())
+    });
+    g.bench_function(format!("decode/{id}"), |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(data.len());
+            kraft::coder::decode(
+                Predictor::Bits(Tree::new()),
+                &coded.payload,
+                data.len(),
+                &mut out,
+            )
+            .unwrap();
+            assert_eq!(out.len(), data.len());
+            out
+        })
+    });
+    g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench
+}
 criterion_main!(benches);

@@ -1910,38 +1910,51 @@ fn corpus_gen_then_bench() {
     let out = ok(kraft(d.path()).args(["compress", "-v", "-c", &path]));
     assert!(stderr_of(&out).contains("source entropy"));
 
-    // bench: one table line per file and model (by default iid, then cm), starting with
-    // the file's name and then the model's.
+    // bench: a header, then one table line per file and compressor ("corpus file
+    // compressor ..."; by default every built-in model at the default level, labelled
+    // `cm-l6`, or just `iid` for a model the level does not change), then the corpus's
+    // totals, one line per compressor.
     let out = ok(kraft(d.path()).args(["bench", "gen", "--repeat", "1"]));
     let s = stdout_of(&out);
     let lines: Vec<&str> = s.lines().collect();
-    assert!(lines[0].starts_with("file"), "{s}");
+    assert!(lines[0].starts_with("corpus"), "{s}");
     let rows_of = |s: &str, name: &str| -> Vec<String> {
         s.lines()
-            .filter(|l| l.split_whitespace().next() == Some(name))
-            .map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_string())
+            .filter(|l| l.split_whitespace().nth(1) == Some(name))
+            .map(|l| l.split_whitespace().nth(2).unwrap_or_default().to_string())
             .collect()
     };
+    let models = kraft::model::BUILTIN;
     for name in &listed {
-        assert_eq!(
-            rows_of(&s, name),
-            ["iid", "cm"],
-            "bench lines for {name} in:\n{s}"
-        );
+        let got = rows_of(&s, name);
+        assert_eq!(got.len(), models.len(), "bench lines for {name} in:\n{s}");
+        for (g, m) in got.iter().zip(models) {
+            assert!(
+                g == m || g.starts_with(&format!("{m}-l")),
+                "{g} for {m} in:\n{s}"
+            );
+        }
     }
-    assert_eq!(lines.len(), 1 + 2 * listed.len() + 1, "{s}");
+    assert_eq!(lines.len(), 1 + (listed.len() + 1) * models.len(), "{s}");
     assert!(!s.contains("MANIFEST.tsv"));
-    assert!(lines.last().unwrap().starts_with("total:"), "{s}");
+    let totals = format!("({} files)", listed.len());
+    assert!(
+        lines[lines.len() - models.len()..]
+            .iter()
+            .all(|l| l.starts_with("gen ") && l.contains(&totals)),
+        "{s}"
+    );
     // bench writes nothing into the corpus directory.
     let mut after = names(&dir);
     after.remove("MANIFEST.tsv");
     assert_eq!(after, listed);
 
-    // --models chooses the models and their order; an unknown model is an error.
+    // --models chooses the models and their order (each once); an unknown model is an
+    // error.
     for (models, want) in [
-        ("iid,iid", &["iid", "iid"][..]),
-        ("cm", &["cm"]),
-        ("cm,iid", &["cm", "iid"]),
+        ("iid,iid", &["iid"][..]),
+        ("cm", &["cm-l6"]),
+        ("cm,iid", &["cm-l6", "iid"]),
     ] {
         let out = ok(kraft(d.path()).args(["bench", "--repeat", "1", "--models", models, &path]));
         assert_eq!(rows_of(&stdout_of(&out), first), want, "--models {models}");

@@ -34,7 +34,7 @@ enum Command {
     Info(InfoArgs),
     /// Entropy report of FILE under a model: achieved bits against the bounds; writes nothing.
     Report(ReportArgs),
-    /// Compress, decompress and verify files (default: the generated corpora), with achieved bits against entropy.
+    /// Compress, decompress and verify files (default: the generated corpora) with kraft's models and the peers on PATH: bits against entropy, speed, memory.
     Bench(bench::BenchArgs),
     /// Synthetic corpora with exactly known entropy.
     Corpus {

@@ -1,0 +1,67 @@
+//! Inputs shared by the benches: a 1 MB text slice and a skewed i.i.d. megabyte.
+
+// Each bench uses some of these.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+/// One megabyte (10^6 bytes).
+pub const MB: usize = 1_000_000;
+
+/// A 1 MB text slice and its name in bench ids: the start of `bible.txt` from the
+/// public corpora when `../shared/corpora` is there (`text-1MB`), else the generated
+/// text-like source (`gentext-1MB`).
+pub fn text_1mb() -> (&'static str, Vec<u8>) {
+    let bible = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/large/bible.txt");
+    match std::fs::read(&bible) {
+        Ok(mut data) if data.len() >= MB => {
+            data.truncate(MB);
+            ("text-1MB", data)
+        }
+        _ => {
+            eprintln!(
+                "{} not found: benching the generated text-like source instead",
+                bible.display()
+            );
+            let mut data = generated("text-like.txt", MB + 4096);
+            data.truncate(MB);
+            ("gentext-1MB", data)
+        }
+    }
+}
+
+/// A generated source of `size` bytes (about 5.05 bits/byte for `iid-skewed.bin`).
+pub fn generated(name: &str, size: usize) -> Vec<u8> {
+    kraft::corpus::generate_all(kraft::corpus::DEFAULT_SEED, size)
+        .into_iter()
+        .find(|g| g.name == name)
+        .unwrap_or_else(|| panic!("no generated source {name}"))
+        .data
+}
+
+/// Every built-in model at levels 1 and 6, labelled as `kraft bench` does (`cm-l6`;
+/// `iid` for a model the level does not change).
+pub fn models() -> Vec<(String, kraft::Options)> {
+    let mut out = Vec::new();
+    for name in kraft::model::BUILTIN {
+        let settings = |level| {
+            kraft::Options::new()
+                .model(name)
+                .level(level)
+                .build_model()
+                .map(|m| m.settings())
+                .ok()
+        };
+        if settings(1) == settings(9) {
+            out.push((name.to_string(), kraft::Options::new().model(name)));
+        } else {
+            for level in [1, 6] {
+                out.push((
+                    format!("{name}-l{level}"),
+                    kraft::Options::new().model(name).level(level),
+                ));
+            }
+        }
+    }
+    out
+}
