@@ -256,10 +256,10 @@ impl Model for Mixture {
         4 << 20
     }
 
-    fn memory(&self, block_size: usize) -> usize {
-        // Responsibilities (f32 per segment and component) and the byte counts while
-        // fitting; the tables with their lookups while coding.
-        block_size * 4 * MAX_COMPONENTS + MAX_COMPONENTS * (ONE as usize + 2 * 257 * 4)
+    /// The coder's tables: π and up to 16 components, each with a 64 KiB decoding
+    /// lookup. (Fitting also holds 4·M bytes of responsibilities per segment.)
+    fn memory(&self, _block_size: usize) -> usize {
+        (MAX_COMPONENTS + 1) * (ONE as usize + 2 * 257 * 4)
     }
 }
 
