@@ -39,6 +39,7 @@ mod dist;
 mod iid;
 mod manifest;
 mod markov;
+pub mod onsager;
 mod text;
 
 use std::path::Path;
