@@ -55,6 +55,12 @@ enum CorpusCommand {
         /// Approximate bytes per file.
         #[arg(long, default_value_t = kraft::corpus::DEFAULT_SIZE, value_parser = parse_size)]
         size: usize,
+        /// Configurations per 2D Ising file (0: no Ising files).
+        #[arg(long, default_value_t = kraft::corpus::ising::DEFAULT_SAMPLES)]
+        ising_samples: usize,
+        /// Side L of the 2D Ising lattices (2 to 4096).
+        #[arg(long, default_value_t = kraft::corpus::ising::DEFAULT_SIDE as u16, value_parser = clap::value_parser!(u16).range(2..=4096))]
+        ising_side: u16,
     },
 }
 
@@ -175,8 +181,15 @@ fn main() -> ExitCode {
         Command::Report(a) => report(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Corpus {
-            action: CorpusCommand::Gen { dir, seed, size },
-        } => corpus_gen(&dir, seed, size),
+            action:
+                CorpusCommand::Gen {
+                    dir,
+                    seed,
+                    size,
+                    ising_samples,
+                    ising_side,
+                },
+        } => corpus_gen(&dir, seed, size, ising_samples, usize::from(ising_side)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -620,9 +633,22 @@ fn report(a: &ReportArgs) -> Result<(), Failed> {
     Ok(())
 }
 
-fn corpus_gen(dir: &Path, seed: u64, size: usize) -> Result<(), Failed> {
-    let files = kraft::corpus::write_suite(dir, seed, size)
-        .map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+fn corpus_gen(
+    dir: &Path,
+    seed: u64,
+    size: usize,
+    ising_samples: usize,
+    ising_side: usize,
+) -> Result<(), Failed> {
+    let mut files = kraft::corpus::generate_all(seed, size);
+    if ising_samples > 0 {
+        files.extend(kraft::corpus::generate_ising(
+            seed,
+            ising_side,
+            ising_samples,
+        ));
+    }
+    kraft::corpus::write_files(dir, &files).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
     for g in &files {
         println!(
             "{:<24} {:>9} bytes  entropy {:>12.1} bits ({:.4} bits/byte)",
