@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
-use crate::model::{Cm, Iid, Model, ids};
+use crate::model::{Cm, Grid, Iid, Model, ids};
 
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 6;
@@ -28,6 +28,7 @@ pub struct Options {
     block_size: Option<usize>,
     content_size: Option<u64>,
     threads: usize,
+    width: Option<usize>,
 }
 
 impl Default for Options {
@@ -38,6 +39,7 @@ impl Default for Options {
             block_size: None,
             content_size: None,
             threads: 1,
+            width: None,
         }
     }
 }
@@ -78,6 +80,18 @@ impl Options {
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = n.max(1);
         self
+    }
+
+    /// Code the input as a raw bit grid of `pixels` a row (rows of ⌈pixels/8⌉ bytes, no
+    /// header); used by the `grid` model.
+    pub fn width(mut self, pixels: Option<usize>) -> Self {
+        self.width = pixels;
+        self
+    }
+
+    /// The raw grid width, if any.
+    pub fn get_width(&self) -> Option<usize> {
+        self.width
     }
 
     /// The number of threads.
@@ -138,6 +152,7 @@ impl Options {
         match self.model.as_str() {
             "iid" => Ok(Box::new(Iid)),
             "cm" => Ok(Box::new(Cm::new(self.level))),
+            "grid" => Ok(Box::new(Grid::new(self.level, self.width))),
             other => Err(Error::UnknownModelName(other.to_string())),
         }
     }
@@ -183,6 +198,9 @@ impl Registry {
         r.register(ids::CM, |settings| {
             Ok(Box::new(Cm::from_settings(settings)?))
         });
+        r.register(ids::GRID, |settings| {
+            Ok(Box::new(Grid::from_settings(settings)?))
+        });
         r
     }
 
@@ -211,6 +229,7 @@ pub fn model_name(id: u8) -> String {
     match id {
         ids::IID => "iid".to_string(),
         ids::CM => "cm".to_string(),
+        ids::GRID => "grid".to_string(),
         other => format!("model #{other}"),
     }
 }

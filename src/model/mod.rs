@@ -10,6 +10,8 @@
 //! | model | kind | predictor | parameters in the block header |
 //! |---|---|---|---|
 //! | [`Iid`] (`iid`) | semi-static, order 0 | [`Predictor::Static`] | quantized byte frequencies |
+//! | [`Cm`] (`cm`) | adaptive, context mixing | [`Predictor::Bits`] | which context groups are on |
+//! | [`Grid`] (`grid`) | adaptive, 2D contexts for bilevel images | [`Predictor::Bits`] | wrap-around flag, raw width |
 //! | your own | adaptive, byte-wise | [`Predictor::Bytes`] with a [`ByteModel`] | whatever `fit` writes |
 //! | your own | adaptive, bit-wise (context mixing) | [`Predictor::Bits`] with a [`BitModel`] | whatever `fit` writes |
 //! | your own | latent variable, bits-back | [`Predictor::Latent`] with a [`LatentModel`] | whatever `fit` writes |
@@ -60,10 +62,12 @@
 //! ```
 
 pub mod cm;
+mod grid;
 mod iid;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
 pub use cm::Cm;
+pub use grid::Grid;
 pub use iid::Iid;
 
 use crate::error::Result;
@@ -178,7 +182,9 @@ pub mod ids {
     pub const IID: u8 = 1;
     /// [`super::Cm`].
     pub const CM: u8 = 2;
+    /// [`super::Grid`].
+    pub const GRID: u8 = 4;
 }
 
 /// Names of the built-in models, as accepted by `--model`.
-pub const BUILTIN: &[&str] = &["cm", "iid"];
+pub const BUILTIN: &[&str] = &["cm", "iid", "grid"];
