@@ -31,17 +31,24 @@
 //!   statistics (exact for the Ising model; harmless elsewhere).
 //! - **Templates**: nested prefixes of the list (4, 6, 10, 12, 18 and 22 causal
 //!   neighbours in the image's interior, more near a wrapped edge), each hashed with its
-//!   presence pattern into a table of bit counts; the KT estimate (n1 + ½)/(n + 1) of
-//!   each is stretched and mixed by two logistic mixers whose weight sets are selected
-//!   by the counts of the two largest templates and by the position class with the four
-//!   nearest neighbours; an APM refines the average.
+//!   presence pattern into a table of bit counts (n0, n1).
+//! - **Estimates**: each template's probability is smoothed toward the next smaller
+//!   one's, p_j = (n1 + α p_{j−1}) / (n + α) with α = 8 (a Dirichlet prior centred on
+//!   the parent), so a large context seen a few times starts from what the smaller one
+//!   knows instead of from ½: this is what lets 22-neighbour contexts help without
+//!   diluting the statistics.
+//! - **Mixing**: the stretched estimates go to two logistic mixers, one with weight
+//!   sets selected by the counts of the two largest templates, one by the position class
+//!   and the four nearest neighbours; their outputs are averaged in the logistic domain.
+//!   Weights are 32-bit fractions and updates are rounded to nearest: at low
+//!   temperatures nearly every pixel is predicted at p ≈ 0.995, and an update rounded
+//!   toward −∞ (an arithmetic shift) drifts the weights by a unit each pixel.
 //!
 //! Everything the decoder repeats is integer arithmetic. Call contract
 //! ([`super::BitModel`]): `p1()`, then `update(bit)`, eight times a byte.
 
 use std::sync::OnceLock;
 
-use super::cm::adaptive::Apm;
 use super::cm::logistic::Logistic;
 use super::{BitModel, Model, Predictor, ids};
 use crate::error::{Error, Result};
@@ -169,9 +176,9 @@ impl Model for Grid {
         let bits = 8 * block_size.max(1);
         CUTS.iter()
             .enumerate()
-            .map(|(j, _)| 8usize << table_bits(j, bits))
+            .map(|(j, _)| 4usize << table_bits(j, bits))
             .sum::<usize>()
-            + (8 << GENERIC_BITS)
+            + (4 << GENERIC_BITS)
             + (1 << 20)
     }
 }
@@ -179,7 +186,7 @@ impl Model for Grid {
 /// log2 of the table entries of template `j` for a block of `bits` bits.
 fn table_bits(j: usize, bits: usize) -> u32 {
     let want = (bits.max(1) * 2).next_power_of_two().trailing_zeros();
-    let cap = [14, 16, 18, 20, 22, 22][j];
+    let cap = [12, 14, 16, 18, 20, 21][j];
     want.clamp(10, cap)
 }
 
@@ -345,9 +352,45 @@ fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
-/// Bit counts (n0, n1) per context, packed in a u64; predicts the KT estimate.
+/// Memory of a count table: an anonymous mapping backed by huge pages where the system
+/// allows (lookups are random: with 4 KiB pages nearly each one misses the TLB), or a
+/// vector.
+enum Memory {
+    Mapped(memmap2::MmapMut),
+    Plain(Vec<u8>),
+}
+
+impl Memory {
+    fn new(bytes: usize) -> Memory {
+        if bytes >= 1 << 21 {
+            if let Ok(m) = memmap2::MmapMut::map_anon(bytes) {
+                #[cfg(target_os = "linux")]
+                let _ = m.advise(memmap2::Advice::HugePage);
+                return Memory::Mapped(m);
+            }
+        }
+        Memory::Plain(vec![0; bytes])
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Memory::Mapped(m) => m,
+            Memory::Plain(v) => v,
+        }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Memory::Mapped(m) => m,
+            Memory::Plain(v) => v,
+        }
+    }
+}
+
+/// Bit counts (n0, n1) per context, 16 bits each (both halved when their sum passes
+/// `limit`), in a hashed table.
 struct Counts {
-    t: Vec<u64>,
+    t: Memory,
     shift: u32,
     limit: u32,
 }
@@ -355,9 +398,9 @@ struct Counts {
 impl Counts {
     fn new(bits: u32, limit: u32) -> Counts {
         Counts {
-            t: vec![0; 1 << bits],
+            t: Memory::new(4 << bits),
             shift: 64 - bits,
-            limit,
+            limit: limit.min(65534),
         }
     }
 
@@ -366,20 +409,25 @@ impl Counts {
         (mix64(key) >> self.shift) as usize
     }
 
-    /// 16-bit P(1) = (n1 + ½)/(n + 1), and n.
+    /// (n0, n1).
     #[inline]
-    fn p(&self, i: usize) -> (u32, u32) {
-        let e = self.t[i];
-        let (n0, n1) = (e as u32, (e >> 32) as u32);
-        let n = n0 + n1;
-        let p = ((u64::from(2 * n1 + 1) << 16) / u64::from(2 * n + 2)) as u32;
-        (p.clamp(1, 65535), n)
+    fn counts(&self, i: usize) -> (u32, u32) {
+        let b = &self.t.bytes()[4 * i..4 * i + 4];
+        let e = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        (e & 0xffff, e >> 16)
+    }
+
+    /// 16-bit P(1) = (n1 + ½)/(n + 1) (the KT estimate).
+    #[inline]
+    fn p(&self, i: usize) -> u32 {
+        let (n0, n1) = self.counts(i);
+        let p = ((2 * n1 + 1) << 15) / (n0 + n1 + 1);
+        p.clamp(1, 65535)
     }
 
     #[inline]
     fn update(&mut self, i: usize, bit: bool) {
-        let e = self.t[i];
-        let (mut n0, mut n1) = (e as u32, (e >> 32) as u32);
+        let (mut n0, mut n1) = self.counts(i);
         if bit {
             n1 += 1;
         } else {
@@ -389,16 +437,17 @@ impl Counts {
             n0 = n0.div_ceil(2);
             n1 = n1.div_ceil(2);
         }
-        self.t[i] = u64::from(n0) | u64::from(n1) << 32;
+        let e = n0 | n1 << 16;
+        self.t.bytes_mut()[4 * i..4 * i + 4].copy_from_slice(&e.to_le_bytes());
     }
 }
 
 /// Logistic mixers over one input vector, each with weight sets selected by a context;
-/// weights (65536 = 1) learn w += η x (bit − p) with η decaying per weight set from
-/// `RATE_HI` to `RATE_LO` (in 2^-24 units per stretched unit and 16-bit error).
+/// weights (2^32 = 1) learn w += η x (bit − p), rounded to nearest, with η decaying
+/// per weight set from `hi` to `lo` (η = rate / 2^16 per nat of input).
 struct Mixer {
     n: usize,
-    w: Vec<Vec<i32>>,
+    w: Vec<Vec<i64>>,
     seen: Vec<Vec<u32>>,
     x: Vec<i32>,
     sel: Vec<usize>,
@@ -406,11 +455,20 @@ struct Mixer {
     p: Vec<u32>,
 }
 
-const RATE_LO: i64 = 96;
-const RATE_HI: i64 = 1600;
+/// Mixer learning rates: from `RATE_HI` for a new weight set down to `RATE_LO`, halfway
+/// after `DECAY` updates. Inputs near ±5 nats (low temperatures) make every step large,
+/// so the settled rate is small.
+const RATE_LO: i64 = 16;
+const RATE_HI: i64 = 400;
+const DECAY: i64 = 4096;
+
+/// Prior weight of the parent template's estimate, in counts.
+const ALPHA: u32 = 8;
+/// Largest n0 + n1 of a template's context before both are halved.
+const COUNT_LIMIT: u32 = 65000;
 
 impl Mixer {
-    fn new(n: usize, sets: &[usize], init: i32) -> Mixer {
+    fn new(n: usize, sets: &[usize], init: i64) -> Mixer {
         Mixer {
             n,
             w: sets.iter().map(|&s| vec![init; s * n]).collect(),
@@ -430,7 +488,7 @@ impl Mixer {
                 .x
                 .iter()
                 .zip(w)
-                .map(|(&x, &w)| i64::from(x) * i64::from(w))
+                .map(|(&x, &w)| (i64::from(x) * w) >> 16)
                 .sum();
             let d = (dot >> 16).clamp(-2047, 2047) as i32;
             self.dot[j] = d;
@@ -439,16 +497,17 @@ impl Mixer {
     }
 
     fn update(&mut self, bit: bool) {
+        let (lo, hi) = (RATE_LO, RATE_HI);
         for j in 0..self.w.len() {
             let s = self.sel[j];
             let err = (i64::from(bit) << 16) - i64::from(self.p[j]);
             let seen = &mut self.seen[j][s];
-            let rate = RATE_LO + (RATE_HI - RATE_LO) * 256 / (256 + i64::from(*seen));
+            let rate = lo + (hi - lo) * DECAY / (DECAY + i64::from(*seen));
             *seen = seen.saturating_add(1);
             let w = &mut self.w[j][s * self.n..(s + 1) * self.n];
             for (w, &x) in w.iter_mut().zip(&self.x) {
-                let d = (i64::from(x) * err * rate) >> 24;
-                *w = (i64::from(*w) + d).clamp(-(1 << 22), 1 << 22) as i32;
+                let d = (i64::from(x) * err * rate + (1 << 7)) >> 8;
+                *w = (*w + d).clamp(-(1 << 38), 1 << 38);
             }
         }
     }
@@ -519,6 +578,8 @@ struct Layout {
     prefix: [usize; CUTS.len()],
     /// Presence of the offsets at an interior pixel (the causal ones).
     interior: u64,
+    /// The causal offsets as (list position, rows back, dc).
+    causal: Vec<(usize, usize, i64)>,
 }
 
 fn layout() -> Layout {
@@ -549,10 +610,17 @@ fn layout() -> Layout {
         .enumerate()
         .filter(|(_, (dr, dc, _))| *dr < 0 || (*dr == 0 && *dc < 0))
         .fold(0u64, |m, (i, _)| m | 1 << i);
+    let causal = offsets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| interior >> i & 1 == 1)
+        .map(|(i, &(dr, dc, _))| (i, (-dr) as usize, dc))
+        .collect();
     Layout {
         offsets,
         prefix,
         interior,
+        causal,
     }
 }
 
@@ -573,12 +641,11 @@ struct GridBits {
     tables: Vec<Counts>,
     idx: Vec<usize>,
     mixer: Mixer,
-    apm: Apm,
-    apm_p: u32,
     p_mix: u32,
     pending: Pending,
     flip: bool,
     templates: usize,
+    ps: [u32; CUTS.len()],
 }
 
 impl GridBits {
@@ -590,7 +657,7 @@ impl GridBits {
         let templates = if level <= 3 { 4 } else { CUTS.len() };
         let bits = 8 * len.max(1);
         let tables = (0..templates)
-            .map(|j| Counts::new(table_bits(j, bits), 1 << 20))
+            .map(|j| Counts::new(table_bits(j, bits), COUNT_LIMIT))
             .collect();
         let n_inputs = templates + 1;
         let mut g = GridBits {
@@ -607,16 +674,15 @@ impl GridBits {
             prev_header: Vec::new(),
             img: Image::new(0, Some(0)),
             row_byte: 0,
-            generic: Counts::new(GENERIC_BITS, 255),
+            generic: Counts::new(GENERIC_BITS, 1023),
             tables,
             idx: vec![0; templates],
-            mixer: Mixer::new(n_inputs, &[64, 8 * 16], 65536 * 3 / 10),
-            apm: Apm::new(8 << 9, 6, lg),
-            apm_p: 32768,
+            mixer: Mixer::new(n_inputs, &[64, 8 * 16], (1i64 << 32) / templates as i64),
             p_mix: 32768,
             pending: Pending::Generic(0),
             flip: false,
             templates,
+            ps: [32768; CUTS.len()],
         };
         if let Some(w) = raw {
             g.img = Image::new(w, None);
@@ -657,23 +723,37 @@ impl GridBits {
         let inside = r >= REACH && c >= REACH && c + REACH < w && h.is_none_or(|h| r + REACH < h);
         let mut val = 0u64;
         if inside {
-            let present = self.lay.interior;
-            let mut m = present;
-            while m != 0 {
-                let i = m.trailing_zeros() as usize;
-                m &= m - 1;
-                let (dr, dc, _) = self.lay.offsets[i];
-                val |= u64::from(img.get((r + dr) as u64, (c + dc) as usize)) << i;
+            // Every causal offset is inside and no other is decoded: read the ring rows
+            // directly.
+            let ring = RING as i64;
+            let base: [usize; RING] =
+                std::array::from_fn(|k| (((r - k as i64) % ring) * w) as usize);
+            for &(i, back, dc) in &self.lay.causal {
+                val |= u64::from(img.ring[base[back] + (c + dc) as usize]) << i;
             }
-            return (val, present);
+            return (val, self.lay.interior);
         }
         let mut present = 0u64;
         for (i, &(dr, dc, _)) in self.lay.offsets.iter().enumerate() {
             let (mut rr, mut cc) = (r + dr, c + dc);
             if self.wrap {
-                cc = cc.rem_euclid(w);
+                if cc < 0 {
+                    cc += w;
+                } else if cc >= w {
+                    cc -= w;
+                }
+                if !(0..w).contains(&cc) {
+                    cc = cc.rem_euclid(w);
+                }
                 if let Some(h) = h {
-                    rr = rr.rem_euclid(h);
+                    if rr >= h {
+                        rr -= h;
+                    } else if rr < 0 {
+                        rr += h;
+                    }
+                    if !(0..h).contains(&rr) {
+                        rr = rr.rem_euclid(h);
+                    }
                 }
             } else if cc < 0 || cc >= w || h.is_some_and(|h| rr >= h) {
                 continue;
@@ -701,6 +781,10 @@ impl GridBits {
         }
         let lg = self.lg;
         let mut counts = [0u32; CUTS.len()];
+        // Each template's estimate is smoothed toward the next smaller one's:
+        // p_j = (n1 + α p_{j−1}) / (n + α), a Dirichlet prior centred on the parent, so a
+        // rarely seen large context starts from what the smaller one knows.
+        // All indices first, so the (cache-missing) loads can overlap.
         for j in 0..self.templates {
             let m = if self.lay.prefix[j] >= 64 {
                 u64::MAX
@@ -709,11 +793,21 @@ impl GridBits {
             };
             let key =
                 (val & m) ^ (present & m).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (j as u64) << 58;
-            let t = &self.tables[j];
-            let i = t.index(key);
-            self.idx[j] = i;
-            let (p, n) = t.p(i);
-            counts[j] = n;
+            self.idx[j] = self.tables[j].index(key);
+        }
+        let mut seen = [(0u32, 0u32); CUTS.len()];
+        for j in 0..self.templates {
+            seen[j] = self.tables[j].counts(self.idx[j]);
+        }
+        let mut parent = 32768u32;
+        for j in 0..self.templates {
+            let (n0, n1) = seen[j];
+            // n1 ≤ COUNT_LIMIT keeps the numerator below 2^32.
+            let p = ((n1 << 16) + ALPHA * parent) / (n0 + n1 + ALPHA);
+            let p = p.clamp(1, 65535);
+            parent = p;
+            counts[j] = n0 + n1;
+            self.ps[j] = p;
             self.mixer.x[j] = lg.stretch(p);
         }
         self.mixer.x[self.templates] = 256;
@@ -728,21 +822,18 @@ impl GridBits {
             _ => 7,
         };
         let t = self.templates;
-        let sel0 = bucket(counts[t - 1]) * 8 + bucket(counts[t - 2]);
         let interior = present == self.lay.interior;
         let class = usize::from(!interior)
             + 2 * usize::from(self.img.r == 0)
             + 4 * usize::from(present & !self.lay.interior != 0);
         // W, N, NW, NE (list positions 0, 1, 4, 5).
         let near = (val & 3 | (val >> 2) & 12) as usize;
+        let sel0 = bucket(counts[t - 1]) * 8 + bucket(counts[t - 2]);
         let sel1 = class * 16 + near;
         self.mixer.mix(lg, &[sel0, sel1]);
-        let s = (self.mixer.dot[0] + self.mixer.dot[1]) / 2;
-        let p = lg.squash(s);
+        // The two mixers' average, in the logistic domain.
+        let p = lg.squash((self.mixer.dot[0] + self.mixer.dot[1]) / 2);
         self.p_mix = p;
-        let cx = class << 9 | (val & 0x1ff) as usize;
-        self.apm_p = self.apm.refine(lg, p, cx);
-        let p = (p + 3 * self.apm_p) / 4;
         let p = p.clamp(1, 65535);
         if self.flip { 65536 - p } else { p }
     }
@@ -753,7 +844,6 @@ impl GridBits {
             self.tables[j].update(self.idx[j], b);
         }
         self.mixer.update(b);
-        self.apm.update(b);
         self.img.set(u8::from(bit));
     }
 
@@ -771,11 +861,13 @@ impl GridBits {
             Mode::Header => {
                 let at = self.header.len();
                 let prev = self.prev_header.get(at).map_or(0x1ff, |&b| u64::from(b));
-                1 << 60
-                    | (at.min(63) as u64) << 40
-                    | prev << 28
-                    | u64::from(self.hist & 0xffff) << 9
-                    | u64::from(self.c0)
+                // The header's own last byte, not the raster's.
+                let last = if at > 0 {
+                    u64::from(self.hist & 0xff)
+                } else {
+                    0x100
+                };
+                1 << 60 | (at.min(63) as u64) << 40 | prev << 28 | last << 9 | u64::from(self.c0)
             }
             Mode::Plain => {
                 2 << 60
@@ -801,7 +893,7 @@ impl BitModel for GridBits {
         }
         let i = self.generic.index(self.generic_key());
         self.pending = Pending::Generic(i);
-        self.generic.p(i).0
+        self.generic.p(i)
     }
 
     fn update(&mut self, bit: bool) {
@@ -906,5 +998,86 @@ mod tests {
         let past = |n: usize| (l.interior & ((1u64 << n) - 1)).count_ones();
         let sizes: Vec<u32> = l.prefix.iter().map(|&n| past(n)).collect();
         assert_eq!(sizes, [4, 6, 10, 12, 18, 22]);
+    }
+}
+
+#[cfg(test)]
+mod diagnose {
+    use super::*;
+
+    /// Cost breakdown of a file (`GRID_FILE=path cargo test --release --lib diagnose --
+    /// --ignored --nocapture`).
+    #[test]
+    #[ignore = "needs GRID_FILE"]
+    fn breakdown() {
+        let Ok(path) = std::env::var("GRID_FILE") else {
+            return;
+        };
+        let data = std::fs::read(&path).unwrap();
+        let wrap = detect_wrap(&data, None);
+        let mut g = GridBits::new(data.len(), None, wrap, 6);
+        let mut cost = std::collections::BTreeMap::<String, f64>::new();
+        let mut images = 0usize;
+        for &byte in &data {
+            for k in (0..8).rev() {
+                let bit = byte >> k & 1 == 1;
+                let p = f64::from(g.p1().clamp(1, 65535)) / 65536.0;
+                let c = -(if bit { p } else { 1.0 - p }).log2();
+                if let Pending::Pixel = g.pending {
+                    let b = bit ^ g.flip;
+                    let cst = |p: u32| {
+                        let p = f64::from(p.clamp(1, 65535)) / 65536.0;
+                        -(if b { p } else { 1.0 - p }).log2()
+                    };
+                    for j in 0..g.templates {
+                        *cost.entry(format!("~template {j}")).or_default() += cst(g.ps[j]);
+                    }
+                    *cost.entry("~mix".into()).or_default() += cst(g.p_mix);
+                    *cost.entry("~mix0".into()).or_default() += cst(g.mixer.p[0]);
+                    *cost.entry("~mix1".into()).or_default() += cst(g.mixer.p[1]);
+                }
+                let what = match g.pending {
+                    Pending::Generic(_) => "generic".to_string(),
+                    Pending::Pixel => {
+                        let (r, h) = (g.img.r, g.img.h.unwrap_or(u64::MAX));
+                        let row = if r == 0 {
+                            "row0"
+                        } else if r + 3 >= h {
+                            "lastrows"
+                        } else {
+                            "rows"
+                        };
+                        let col = if g.img.c == 0 {
+                            "col0"
+                        } else if g.img.c + 3 >= g.img.w {
+                            "lastcols"
+                        } else {
+                            "cols"
+                        };
+                        let age = match images {
+                            0..=9 => "img<10",
+                            10..=99 => "img<100",
+                            _ => "img>=100",
+                        };
+                        format!("{age} {row} {col}")
+                    }
+                };
+                *cost.entry(what).or_default() += c;
+                let was = g.mode;
+                g.update(bit);
+                if was != Mode::Header && g.mode == Mode::Header {
+                    images += 1;
+                }
+            }
+        }
+        let total: f64 = cost
+            .iter()
+            .filter(|(k, _)| !k.starts_with('~'))
+            .map(|(_, v)| v)
+            .sum();
+        for (k, v) in &cost {
+            println!("{k:32} {v:12.1} bits {:6.2}%", 100.0 * v / total);
+        }
+        println!("total {total:.1} bits, {images} images, wrap {wrap}");
     }
 }
