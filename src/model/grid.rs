@@ -53,6 +53,12 @@ use super::cm::logistic::Logistic;
 use super::{BitModel, Model, Predictor, ids};
 use crate::error::{Error, Result};
 
+/// Whether `data` starts like a PBM image (`P1` or `P4` and a separator): the inputs for
+/// which the command line picks `grid` when no model is given.
+pub fn looks_like_pbm(data: &[u8]) -> bool {
+    matches!(data, [b'P', b'1' | b'4', c, ..] if is_space(*c) || *c == b'#')
+}
+
 /// Widest image (PBM header or `--width`) handled as pixels: 2^20.
 pub const MAX_WIDTH: usize = 1 << 20;
 

@@ -67,7 +67,7 @@ mod iid;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
 pub use cm::Cm;
-pub use grid::Grid;
+pub use grid::{Grid, MAX_WIDTH as GRID_MAX_WIDTH, looks_like_pbm};
 pub use iid::Iid;
 
 use crate::error::Result;

@@ -91,9 +91,10 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct ModelArgs {
-    /// Model: cm (context mixing, the default) or iid (order 0, fastest).
-    #[arg(short, long, default_value = kraft::DEFAULT_MODEL)]
-    model: String,
+    /// Model: cm (context mixing, the default), iid (order 0, fastest) or grid (bilevel
+    /// images; the default for PBM files and with --width).
+    #[arg(short, long)]
+    model: Option<String>,
     /// Level, 1 (fastest) to 9 (strongest).
     #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
@@ -103,18 +104,29 @@ struct ModelArgs {
     /// Compress up to N blocks at once (0: one per core); the output is the same for any N.
     #[arg(short = 'T', long, default_value_t = 1)]
     threads: usize,
+    /// Raw bit grid of W pixels a row (rows of ⌈W/8⌉ bytes, no header) for the grid model.
+    #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..=kraft::model::GRID_MAX_WIDTH as i64))]
+    width: Option<u32>,
 }
 
 impl ModelArgs {
-    fn options(&self) -> kraft::Options {
+    /// The options for an input that starts with `head`: the model given, else `grid`
+    /// for PBM data or a raw grid (`--width`), else the default.
+    fn options(&self, head: &[u8]) -> kraft::Options {
         let threads = match self.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
+        let model = match &self.model {
+            Some(m) => m.as_str(),
+            None if self.width.is_some() || kraft::model::looks_like_pbm(head) => "grid",
+            None => kraft::DEFAULT_MODEL,
+        };
         let o = kraft::Options::new()
-            .model(&self.model)
+            .model(model)
             .level(self.level)
-            .threads(threads);
+            .threads(threads)
+            .width(self.width.map(|w| w as usize));
         match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
@@ -287,11 +299,15 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
             level: a.model.level,
             block_size: a.model.block_size,
             threads: a.model.threads,
+            width: a.model.width,
         },
     };
-    let options = a.model.options();
+    let options = a.model.options(&[]);
     options.validate().map_err(fail)?;
     options.build_model().map_err(fail)?;
+    if a.model.width.is_some() && options.get_model() != "grid" {
+        return Err(fail("--width is an option of the grid model"));
+    }
     if is_stdio(&a.files) {
         let out = match &a.common.output {
             Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
@@ -320,6 +336,7 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         }
         let input = Input::file(path).map_err(fail)?;
         check_rm(&input, &a.common)?;
+        let options = a.model.options(&head(path));
         let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
         compress_one(input, out, &options, &a.common, &path.display().to_string())?;
         if a.common.rm && !a.common.stdout {
@@ -328,6 +345,15 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         }
         Ok(())
     })
+}
+
+/// The first bytes of a file (empty if it cannot be read: opening it again reports that).
+fn head(path: &Path) -> Vec<u8> {
+    let mut buf = [0u8; 8];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .unwrap_or(0);
+    buf[..n].to_vec()
 }
 
 /// Where one input file's output goes: standard output with `-c`, the `-o` path, or
@@ -609,7 +635,6 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
 }
 
 fn report(a: &ReportArgs) -> Result<(), Failed> {
-    let options = a.model.options();
     let name = a.file.display().to_string();
     let data = if a.file.as_os_str() == "-" {
         let mut v = Vec::new();
@@ -618,6 +643,7 @@ fn report(a: &ReportArgs) -> Result<(), Failed> {
         std::fs::read(&a.file)
     }
     .map_err(|e| fail(format!("{name}: {e}")))?;
+    let options = a.model.options(&data);
     let mut r = kraft::report(&data, &options).map_err(|e| fail(format!("{name}: {e}")))?;
     if a.file.as_os_str() != "-" {
         r.source_entropy_bits = kraft::corpus::lookup(&a.file).map(|m| m.entropy_bits);
