@@ -140,5 +140,7 @@ pub fn report(data: &[u8], options: &Options) -> Result<Report> {
 pub fn report_with(data: &[u8], options: &Options, model: &dyn model::Model) -> Result<Report> {
     let (_, stats) = compress_stats(data, options, model)?;
     let h = report::empirical_entropies(data);
-    Ok(Report::new(model.name(), options.get_level(), h, &stats))
+    let mut r = Report::new(model.name(), options.get_level(), h, &stats);
+    r.pixels = report::pbm_pixels(data);
+    Ok(r)
 }

@@ -290,6 +290,89 @@ impl HeaderParser {
     }
 }
 
+/// One image of a PBM stream, as found by [`scan_pbm`].
+pub(crate) struct PbmImage<'a> {
+    pub(crate) width: usize,
+    pub(crate) height: u64,
+    /// Pixels that are 1 (black; spin −1).
+    pub(crate) ones: u64,
+    /// The packed rows of a `P4` image.
+    pub(crate) raster: Option<&'a [u8]>,
+}
+
+/// The complete images at the start of `data`, read as a PBM stream (`P4` and `P1`
+/// images back to back, the way the model parses them); stops at the first thing that
+/// is not a complete image.
+pub(crate) fn scan_pbm(data: &[u8]) -> Vec<PbmImage<'_>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let mut p = HeaderParser::default();
+        let mut done = None;
+        for (i, &b) in data[pos..].iter().enumerate() {
+            match p.push(b) {
+                Parse::More => {}
+                Parse::Invalid => break,
+                Parse::Done { plain, w, h } => {
+                    done = Some((plain, w, h, pos + i + 1));
+                    break;
+                }
+            }
+        }
+        let Some((plain, w, h, start)) = done else {
+            break;
+        };
+        let pixels = (w as u64).saturating_mul(h);
+        if plain {
+            let (mut seen, mut ones, mut end) = (0u64, 0u64, start);
+            for &b in &data[start..] {
+                if seen == pixels {
+                    break;
+                }
+                end += 1;
+                if b == b'0' || b == b'1' {
+                    seen += 1;
+                    ones += u64::from(b == b'1');
+                }
+            }
+            if seen < pixels {
+                break;
+            }
+            out.push(PbmImage {
+                width: w,
+                height: h,
+                ones,
+                raster: None,
+            });
+            pos = end;
+        } else {
+            let rb = w.div_ceil(8);
+            let size = (h as usize).saturating_mul(rb);
+            if size > data.len() - start {
+                break;
+            }
+            let raster = &data[start..start + size];
+            let mut ones = 0u64;
+            if rb > 0 {
+                for row in raster.chunks(rb) {
+                    for (k, &b) in row.iter().enumerate() {
+                        let valid = (w - 8 * k).min(8);
+                        ones += u64::from((b >> (8 - valid)).count_ones());
+                    }
+                }
+            }
+            out.push(PbmImage {
+                width: w,
+                height: h,
+                ones,
+                raster: Some(raster),
+            });
+            pos = start + size;
+        }
+    }
+    out
+}
+
 /// Whether opposite edges of the images in `block` agree about as often as adjacent
 /// rows and columns do (periodic data, e.g. a torus), from the P4 images at the start
 /// of the block or, for a raw grid, its rows.
@@ -298,6 +381,9 @@ fn detect_wrap(block: &[u8], raw: Option<usize>) -> bool {
     let (mut wrap, mut adj, mut pairs_wrap, mut pairs_adj) = (0u64, 0u64, 0u64, 0u64);
     let pixel = |img: &[u8], rb: usize, r: usize, c: usize| img[r * rb + c / 8] >> (7 - c % 8) & 1;
     let mut tally = |img: &[u8], w: usize, h: usize, vertical: bool| {
+        if w == 0 || h == 0 {
+            return;
+        }
         let rb = w.div_ceil(8);
         if w >= 3 {
             for r in 0..h {
@@ -322,28 +408,10 @@ fn detect_wrap(block: &[u8], raw: Option<usize>) -> bool {
         let h = block.len().min(SAMPLE) / rb;
         tally(&block[..h * rb], w, h, false);
     } else {
-        let mut pos = 0;
-        while pos < block.len().min(SAMPLE) {
-            let mut p = HeaderParser::default();
-            let mut done = None;
-            for (i, &b) in block[pos..].iter().enumerate() {
-                match p.push(b) {
-                    Parse::More => {}
-                    Parse::Invalid => break,
-                    Parse::Done { plain, w, h } => {
-                        done = Some((plain, w, h, i + 1));
-                        break;
-                    }
-                }
+        for img in scan_pbm(&block[..block.len().min(SAMPLE)]) {
+            if let Some(raster) = img.raster {
+                tally(raster, img.width, img.height as usize, true);
             }
-            let Some((false, w, h, hl)) = done else { break };
-            let size = (h as usize).saturating_mul(w.div_ceil(8));
-            let start = pos + hl;
-            if w == 0 || h == 0 || size > block.len() - start {
-                break;
-            }
-            tally(&block[start..start + size], w, h as usize, true);
-            pos = start + size;
         }
     }
     pairs_wrap > 0 && wrap * pairs_adj * 10 <= adj * pairs_wrap * 11 + pairs_adj

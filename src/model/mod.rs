@@ -67,6 +67,7 @@ mod iid;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
 pub use cm::Cm;
+pub(crate) use grid::scan_pbm;
 pub use grid::{Grid, MAX_WIDTH as GRID_MAX_WIDTH, looks_like_pbm};
 pub use iid::Iid;
 

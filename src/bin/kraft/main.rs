@@ -422,6 +422,7 @@ fn compress_one(
             kraft::report::empirical_entropies(&data),
             &stats,
         );
+        r.pixels = kraft::report::pbm_pixels(&data);
         r.source_entropy_bits = input
             .path()
             .and_then(kraft::corpus::lookup)
