@@ -251,18 +251,16 @@ fn elliptic_k(k: f64) -> f64 {
 
 /// ∫_a^b f by adaptive Simpson to absolute tolerance `tol`.
 fn simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64) -> f64 {
+    /// One interval: its ends and midpoint as (x, f(x)), and its Simpson estimate.
     fn rec(
         f: &dyn Fn(f64) -> f64,
-        a: f64,
-        b: f64,
-        fa: f64,
-        fm: f64,
-        fb: f64,
+        (a, fa): (f64, f64),
+        (m, fm): (f64, f64),
+        (b, fb): (f64, f64),
         whole: f64,
         tol: f64,
         depth: u32,
     ) -> f64 {
-        let m = (a + b) / 2.0;
         let (lm, rm) = ((a + m) / 2.0, (m + b) / 2.0);
         let (flm, frm) = (f(lm), f(rm));
         let left = (m - a) / 6.0 * (fa + 4.0 * flm + fm);
@@ -271,12 +269,13 @@ fn simpson(f: &dyn Fn(f64) -> f64, a: f64, b: f64, tol: f64) -> f64 {
         if depth == 0 || delta.abs() <= 15.0 * tol {
             return left + right + delta / 15.0;
         }
-        rec(f, a, m, fa, flm, fm, left, tol / 2.0, depth - 1)
-            + rec(f, m, b, fm, frm, fb, right, tol / 2.0, depth - 1)
+        rec(f, (a, fa), (lm, flm), (m, fm), left, tol / 2.0, depth - 1)
+            + rec(f, (m, fm), (rm, frm), (b, fb), right, tol / 2.0, depth - 1)
     }
-    let (fa, fb, fm) = (f(a), f(b), f((a + b) / 2.0));
+    let m = (a + b) / 2.0;
+    let (fa, fb, fm) = (f(a), f(b), f(m));
     let whole = (b - a) / 6.0 * (fa + 4.0 * fm + fb);
-    rec(f, a, b, fa, fm, fb, whole, tol, 48)
+    rec(f, (a, fa), (m, fm), (b, fb), whole, tol, 48)
 }
 
 /// Onsager's solution at temperature `t` > 0:

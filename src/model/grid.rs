@@ -253,7 +253,7 @@ impl HeaderParser {
                 }
             }
             3 | 5 if is_space(b) => {}
-            3 | 4 | 5 | 6 if b.is_ascii_digit() => {
+            3..=6 if b.is_ascii_digit() => {
                 let v = if self.stage <= 4 {
                     &mut self.w
                 } else {
@@ -870,8 +870,8 @@ impl GridBits {
             self.idx[j] = self.tables[j].index(key);
         }
         let mut seen = [(0u32, 0u32); CUTS.len()];
-        for j in 0..self.templates {
-            seen[j] = self.tables[j].counts(self.idx[j]);
+        for (j, s) in seen.iter_mut().enumerate().take(self.templates) {
+            *s = self.tables[j].counts(self.idx[j]);
         }
         let mut parent = 32768u32;
         for j in 0..self.templates {
