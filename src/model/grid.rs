@@ -37,6 +37,10 @@
 //!   the parent), so a large context seen a few times starts from what the smaller one
 //!   knows instead of from ½: this is what lets 22-neighbour contexts help without
 //!   diluting the statistics.
+//! - **Phase**: templates from the second on also see which value is the majority of
+//!   the image so far (when it leads by more than 1/8 of the pixels), relative to the
+//!   orientation: below T_c a pattern means one thing inside the dominant phase and
+//!   another inside a minority domain.
 //! - **Mixing**: the stretched estimates go to two logistic mixers, one with weight
 //!   sets selected by the counts of the two largest templates, one by the position class
 //!   and the four nearest neighbours; their outputs are averaged in the logistic domain.
@@ -491,11 +495,12 @@ impl Counts {
         (e & 0xffff, e >> 16)
     }
 
-    /// 16-bit P(1) = (n1 + ½)/(n + 1) (the KT estimate).
+    /// 16-bit P(1) = (n1 + 1/8)/(n + 1/4): a sparse prior, for header bytes, which are
+    /// nearly always the same from one image to the next.
     #[inline]
     fn p(&self, i: usize) -> u32 {
         let (n0, n1) = self.counts(i);
-        let p = ((2 * n1 + 1) << 15) / (n0 + n1 + 1);
+        let p = ((8 * n1 + 1) << 16) / (8 * (n0 + n1) + 2);
         p.clamp(1, 65535)
     }
 
@@ -535,6 +540,11 @@ struct Mixer {
 const RATE_LO: i64 = 16;
 const RATE_HI: i64 = 400;
 const DECAY: i64 = 4096;
+
+/// Templates from this one on also see which value is the image's majority so far.
+const MAJORITY_FROM: usize = 1;
+/// A majority counts when it leads by more than 1/MAJORITY_MARGIN of the pixels so far.
+const MAJORITY_MARGIN: u64 = 8;
 
 /// Prior weight of the parent template's estimate, in counts.
 const ALPHA: u32 = 8;
@@ -614,6 +624,9 @@ struct Image {
     c: usize,
     ring: Vec<u8>,
     saved: Vec<u8>,
+    /// Pixels coded so far in this image, and how many were 1.
+    seen: u64,
+    ones: u64,
 }
 
 impl Image {
@@ -625,10 +638,14 @@ impl Image {
             c: 0,
             ring: vec![0; RING * w],
             saved: vec![0; SAVED * w],
+            ones: 0,
+            seen: 0,
         }
     }
 
     fn set(&mut self, bit: u8) {
+        self.seen += 1;
+        self.ones += u64::from(bit);
         let (r, c, w) = (self.r, self.c, self.w);
         self.ring[(r % RING as u64) as usize * w + c] = bit;
         if r < SAVED as u64 {
@@ -778,6 +795,8 @@ impl GridBits {
             self.img.h = Some(h);
             self.img.r = 0;
             self.img.c = 0;
+            self.img.seen = 0;
+            self.img.ones = 0;
         }
         self.row_byte = 0;
         self.mode = if plain { Mode::Plain } else { Mode::Binary };
@@ -855,6 +874,15 @@ impl GridBits {
         }
         let lg = self.lg;
         let mut counts = [0u32; CUTS.len()];
+        // Which value is the majority of the image so far, relative to the orientation
+        // (2: neither): inside a minority domain the neighbours mislead.
+        let (ones, seen) = (self.img.ones, self.img.seen);
+        let lead = (2 * ones).abs_diff(seen);
+        let majority = if lead * MAJORITY_MARGIN <= seen {
+            2
+        } else {
+            u64::from((2 * ones > seen) != self.flip)
+        };
         // Each template's estimate is smoothed toward the next smaller one's:
         // p_j = (n1 + α p_{j−1}) / (n + α), a Dirichlet prior centred on the parent, so a
         // rarely seen large context starts from what the smaller one knows.
@@ -865,8 +893,14 @@ impl GridBits {
             } else {
                 (1u64 << self.lay.prefix[j]) - 1
             };
-            let key =
-                (val & m) ^ (present & m).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (j as u64) << 58;
+            let key = (val & m)
+                ^ (present & m).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                ^ (j as u64) << 58
+                ^ if j >= MAJORITY_FROM {
+                    majority << 56
+                } else {
+                    0
+                };
             self.idx[j] = self.tables[j].index(key);
         }
         let mut seen = [(0u32, 0u32); CUTS.len()];
