@@ -196,7 +196,7 @@ impl Model for Grid {
 /// log2 of the table entries of template `j` for a block of `bits` bits.
 fn table_bits(j: usize, bits: usize) -> u32 {
     let want = (bits.max(1) * 2).next_power_of_two().trailing_zeros();
-    let cap = [12, 14, 16, 18, 20, 21][j];
+    let cap = [12, 14, 16, 17, 18, 18][j];
     want.clamp(10, cap)
 }
 
