@@ -221,6 +221,19 @@ fn command_line_picks_grid_for_pbm() {
         .args(["compress", "--model", "cm", "--width", "8", "-c", "b.txt"])
         .assert()
         .failure();
+    // Standard input too: its first bytes decide.
+    let out = kraft()
+        .args(["compress", "-c"])
+        .write_stdin(g.data.clone())
+        .output()
+        .unwrap();
+    std::fs::write(dir.path().join("s.kft"), &out.stdout).unwrap();
+    assert_eq!(info("s.kft"), "grid");
+    kraft()
+        .args(["decompress", "-c", "s.kft"])
+        .assert()
+        .success()
+        .stdout(g.data.clone());
     // The report shows the mean-field baseline.
     let out = kraft()
         .args(["report", "--json", "a.pbm"])

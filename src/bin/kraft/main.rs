@@ -320,7 +320,11 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
                 Output::stdout()
             }
         };
-        return compress_one(Input::stdin(), out, &options, &a.common, "stdin");
+        // The first bytes decide the model when none is given; they are coded first.
+        let mut input = Input::stdin();
+        let head = read_head(&mut input).map_err(|e| file_error("stdin", e))?;
+        let options = a.model.options(&head);
+        return compress_one(input, &head, out, &options, &a.common, "stdin");
     }
     if a.common.stdout && io::stdout().is_terminal() && !a.common.force {
         return Err(fail(
@@ -338,7 +342,14 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         check_rm(&input, &a.common)?;
         let options = a.model.options(&head(path));
         let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
-        compress_one(input, out, &options, &a.common, &path.display().to_string())?;
+        compress_one(
+            input,
+            &[],
+            out,
+            &options,
+            &a.common,
+            &path.display().to_string(),
+        )?;
         if a.common.rm && !a.common.stdout {
             std::fs::remove_file(path)
                 .map_err(|e| fail(format!("{}: cannot remove: {e}", path.display())))?;
@@ -395,8 +406,17 @@ fn with_suffix(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Up to 8 bytes from the start of `input`.
+fn read_head(input: &mut Input) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(8);
+    input.take(8).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Compress `head` followed by the rest of `input`.
 fn compress_one(
     mut input: Input,
+    head: &[u8],
     mut out: Output,
     options: &kraft::Options,
     common: &Common,
@@ -405,7 +425,7 @@ fn compress_one(
     let options = options.clone().content_size(input.size());
     if common.verbose {
         // The report needs the whole input for its empirical entropies.
-        let mut data = Vec::new();
+        let mut data = head.to_vec();
         input
             .read_to_end(&mut data)
             .map_err(|e| file_error(name, e))?;
@@ -438,6 +458,7 @@ fn compress_one(
         return Ok(());
     }
     let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| file_error(name, e))?;
+    enc.write_all(head).map_err(|e| file_error(name, e))?;
     copy(&mut input, &mut enc).map_err(|e| file_error(name, e))?;
     enc.finish().map_err(|e| file_error(name, e))?;
     out.commit(input.metadata())
