@@ -111,7 +111,7 @@ fn parameters_are_validated() {
 /// Achieved bits (the whole .kft) / exact S·L²·s_L on a small file: L = 32, 1000
 /// configurations (a quarter of a default file). Learning costs weigh more
 /// than on the default files (≤ 1.02 there, see `default_suite_within_two_percent`), so
-/// the margin is looser; measured: 1.045 (T = 1.5), 1.017 (T_c), 1.003 (T = 4).
+/// the margin is looser; measured: 1.044 (T = 1.5), 1.016 (T_c), 1.003 (T = 4).
 #[test]
 fn small_ising_files_near_exact_entropy() {
     for t in [1.5, ising::CRITICAL_TEMPERATURE, 4.0] {
@@ -169,7 +169,7 @@ fn shared(name: &str) -> Option<PathBuf> {
     None
 }
 
-/// Calgary `pic` (a 1728-pixel fax page, 216 bytes a row): 24,046 bytes, below cm's 27,790
+/// Calgary `pic` (a 1728-pixel fax page, 216 bytes a row): 24,010 bytes, below cm's 27,790
 /// bytes and zpaq -m5's 28,559.
 #[test]
 fn calgary_pic_as_a_raw_grid() {

@@ -42,8 +42,9 @@
 //!   orientation: below T_c a pattern means one thing inside the dominant phase and
 //!   another inside a minority domain.
 //! - **Mixing**: the stretched estimates go to two logistic mixers, one with weight
-//!   sets selected by the counts of the two largest templates, one by the position class
-//!   and the four nearest neighbours; their outputs are averaged in the logistic domain.
+//!   sets selected by the counts of the two largest templates, one by the position
+//!   class, the four nearest neighbours and the majority; their outputs are averaged in
+//!   the logistic domain.
 //!   Weights are 32-bit fractions and updates are rounded to nearest: at low
 //!   temperatures nearly every pixel is predicted at p ≈ 0.995, and an update rounded
 //!   toward −∞ (an arithmetic shift) drifts the weights by a unit each pixel.
@@ -768,7 +769,7 @@ impl GridBits {
             generic: Counts::new(GENERIC_BITS, 1023),
             tables,
             idx: vec![0; templates],
-            mixer: Mixer::new(n_inputs, &[64, 8 * 16], (1i64 << 32) / templates as i64),
+            mixer: Mixer::new(n_inputs, &[64, 8 * 16 * 3], (1i64 << 32) / templates as i64),
             p_mix: 32768,
             pending: Pending::Generic(0),
             flip: false,
@@ -937,7 +938,7 @@ impl GridBits {
         // W, N, NW, NE (list positions 0, 1, 4, 5).
         let near = (val & 3 | (val >> 2) & 12) as usize;
         let sel0 = bucket(counts[t - 1]) * 8 + bucket(counts[t - 2]);
-        let sel1 = class * 16 + near;
+        let sel1 = (class * 16 + near) * 3 + majority as usize;
         self.mixer.mix(lg, &[sel0, sel1]);
         // The two mixers' average, in the logistic domain.
         let p = lg.squash((self.mixer.dot[0] + self.mixer.dot[1]) / 2);
