@@ -29,7 +29,7 @@
 //! - **Spin-flip symmetry**: contexts and pixel are complemented together when the
 //!   first present neighbour (W, else N, …) is 1, so a pattern and its negative share
 //!   statistics (exact for the Ising model; harmless elsewhere).
-//! - **Templates**: nested prefixes of the list (4, 6, 10, 12, 18 and 22 causal
+//! - **Templates**: nested prefixes of the list (4, 6, 10, 18 and 22 causal
 //!   neighbours in the image's interior, more near a wrapped edge), each hashed with its
 //!   presence pattern into a table of bit counts (n0, n1).
 //! - **Estimates**: each template's probability is smoothed toward the next smaller
@@ -74,7 +74,7 @@ const SAVED: usize = 3;
 /// Reach of the neighbour list: |dr|, |dc| ≤ 3.
 const REACH: i64 = 3;
 /// Squared distance cut of each template.
-const CUTS: [i64; 6] = [2, 4, 5, 8, 10, 13];
+const CUTS: [i64; 5] = [2, 4, 5, 10, 13];
 /// Largest PBM header (bytes) before it is given up as not a header.
 const MAX_HEADER: usize = 64;
 
@@ -197,7 +197,7 @@ impl Model for Grid {
 /// log2 of the table entries of template `j` for a block of `bits` bits.
 fn table_bits(j: usize, bits: usize) -> u32 {
     let want = (bits.max(1) * 2).next_power_of_two().trailing_zeros();
-    let cap = [12, 14, 16, 17, 18, 18][j];
+    let cap = [12, 14, 16, 18, 18][j];
     want.clamp(10, cap)
 }
 
@@ -746,7 +746,7 @@ impl GridBits {
         static LAYOUT: OnceLock<Layout> = OnceLock::new();
         let lg = LOGISTIC.get_or_init(Logistic::new);
         let lay = LAYOUT.get_or_init(layout);
-        let templates = if level <= 3 { 4 } else { CUTS.len() };
+        let templates = if level <= 3 { 3 } else { CUTS.len() };
         let bits = 8 * len.max(1);
         let tables = (0..templates)
             .map(|j| Counts::new(table_bits(j, bits), COUNT_LIMIT))
@@ -1106,7 +1106,7 @@ mod tests {
         assert_eq!(l.interior.count_ones(), 22);
         let past = |n: usize| (l.interior & ((1u64 << n) - 1)).count_ones();
         let sizes: Vec<u32> = l.prefix.iter().map(|&n| past(n)).collect();
-        assert_eq!(sizes, [4, 6, 10, 12, 18, 22]);
+        assert_eq!(sizes, [4, 6, 10, 18, 22]);
     }
 }
 
