@@ -716,6 +716,10 @@ fn layout() -> Layout {
     }
 }
 
+/// The predictor for one block: follows the stream (header bytes, raster bits, padding)
+/// and predicts each bit, pixels with the 2D model. Contract: `p1()`, then `update(bit)`.
+/// Memory: the count tables (sized by the block, at most 2^18 entries of 4 bytes per
+/// template), a 64 K-entry table for other bytes, and 7 rows of the current image.
 struct GridBits {
     lg: &'static Logistic,
     lay: &'static Layout,
@@ -755,7 +759,6 @@ impl GridBits {
         let mut g = GridBits {
             lg,
             lay,
-
             wrap,
             mode: Mode::Header,
             c0: 1,
