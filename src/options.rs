@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
-use crate::model::{Cm, Iid, Mixture, Model, Segment, ids};
+use crate::model::{Cm, Grid, Iid, Mixture, Model, Segment, ids};
 
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 6;
@@ -31,6 +31,7 @@ pub struct Options {
     segment: Segment,
     components: Option<usize>,
     bits_back: bool,
+    width: Option<usize>,
 }
 
 impl Default for Options {
@@ -44,6 +45,7 @@ impl Default for Options {
             segment: Segment::Lines,
             components: None,
             bits_back: true,
+            width: None,
         }
     }
 }
@@ -103,6 +105,18 @@ impl Options {
     pub fn bits_back(mut self, on: bool) -> Self {
         self.bits_back = on;
         self
+    }
+
+    /// Code the input as a raw bit grid of `pixels` a row (rows of ⌈pixels/8⌉ bytes, no
+    /// header); used by the `grid` model.
+    pub fn width(mut self, pixels: Option<usize>) -> Self {
+        self.width = pixels;
+        self
+    }
+
+    /// The raw grid width, if any.
+    pub fn get_width(&self) -> Option<usize> {
+        self.width
     }
 
     /// The number of threads.
@@ -168,6 +182,7 @@ impl Options {
                 self.components,
                 self.bits_back,
             )?)),
+            "grid" => Ok(Box::new(Grid::new(self.level, self.width))),
             other => Err(Error::UnknownModelName(other.to_string())),
         }
     }
@@ -216,6 +231,9 @@ impl Registry {
         r.register(ids::MIXTURE, |settings| {
             Ok(Box::new(Mixture::from_settings(settings)?))
         });
+        r.register(ids::GRID, |settings| {
+            Ok(Box::new(Grid::from_settings(settings)?))
+        });
         r
     }
 
@@ -245,6 +263,7 @@ pub fn model_name(id: u8) -> String {
         ids::IID => "iid".to_string(),
         ids::CM => "cm".to_string(),
         ids::MIXTURE => "mixture".to_string(),
+        ids::GRID => "grid".to_string(),
         other => format!("model #{other}"),
     }
 }

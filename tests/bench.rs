@@ -64,7 +64,15 @@ fn json(out: &Output) -> Value {
 fn corpora() -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let root = d.path().join("root");
-    ok(kraft(d.path()).args(["corpus", "gen", "root/gen", "--size", "6K"]));
+    ok(kraft(d.path()).args([
+        "corpus",
+        "gen",
+        "root/gen",
+        "--size",
+        "6K",
+        "--ising-samples",
+        "0",
+    ]));
     let plain = root.join("plain");
     fs::create_dir_all(&plain).unwrap();
     let text = b"It was the best of times, it was the worst of times; ".repeat(120);

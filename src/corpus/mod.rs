@@ -17,6 +17,7 @@
 //! | `markov2.txt` | order-2 Markov chain over 16 characters, stationary start | ≈ 2.03 |
 //! | `text-like.txt` | i.i.d. Zipf(1.1) pseudo-words with i.i.d. separators | ≈ 2.12 |
 //! | `mixture.txt` | 8-byte segments from one of 4 overlapping i.i.d. components over 16 letters | ≈ 3.67 |
+//! | `ising-64-T*.pbm` | 2D Ising configurations at six temperatures ([`ising`], [`generate_ising`]) | 0.44–7.15 |
 //!
 //! Everything is a function of `(seed, size)` only: each source draws from its own
 //! ChaCha8 stream, categorical distributions are sampled by inverse CDF on a 2^-53
@@ -38,9 +39,11 @@
 
 mod dist;
 mod iid;
+pub mod ising;
 mod manifest;
 mod markov;
 mod mixture;
+pub mod onsager;
 mod text;
 
 use std::path::Path;
@@ -91,6 +94,20 @@ pub fn write_suite(dir: &Path, seed: u64, size: usize) -> std::io::Result<Vec<Ge
     let files = generate_all(seed, size);
     manifest::write(dir, &files)?;
     Ok(files)
+}
+
+/// The 2D Ising files ([`ising`]): one multi-image PBM per temperature of
+/// [`ising::DEFAULT_TEMPERATURES`], `samples` configurations of `side`×`side` each.
+pub fn generate_ising(seed: u64, side: usize, samples: usize) -> Vec<Generated> {
+    ising::generate_suite(seed, side, samples)
+}
+
+/// Write `files` into `dir` (created if missing) with their `MANIFEST.tsv`.
+///
+/// # Errors
+/// Any I/O error, or a tab or newline in a name or description.
+pub fn write_files(dir: &Path, files: &[Generated]) -> std::io::Result<()> {
+    manifest::write(dir, files)
 }
 
 /// Parse a `MANIFEST.tsv` written by [`write_suite`].

@@ -10,6 +10,8 @@
 //! | model | kind | predictor | parameters in the block header |
 //! |---|---|---|---|
 //! | [`Iid`] (`iid`) | semi-static, order 0 | [`Predictor::Static`] | quantized byte frequencies |
+//! | [`Cm`] (`cm`) | adaptive, context mixing | [`Predictor::Bits`] | which context groups are on |
+//! | [`Grid`] (`grid`) | adaptive, 2D contexts for bilevel images | [`Predictor::Bits`] | wrap-around flag, raw width |
 //! | your own | adaptive, byte-wise | [`Predictor::Bytes`] with a [`ByteModel`] | whatever `fit` writes |
 //! | your own | adaptive, bit-wise (context mixing) | [`Predictor::Bits`] with a [`BitModel`] | whatever `fit` writes |
 //! | your own | latent variable, bits-back | [`Predictor::Latent`] with a [`LatentModel`] | whatever `fit` writes |
@@ -60,11 +62,14 @@
 //! ```
 
 pub mod cm;
+mod grid;
 mod iid;
 pub mod mixture;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
 pub use cm::Cm;
+pub(crate) use grid::scan_pbm;
+pub use grid::{Grid, MAX_WIDTH as GRID_MAX_WIDTH, looks_like_pbm};
 pub use iid::Iid;
 pub use mixture::{Mixture, Segment};
 
@@ -199,7 +204,9 @@ pub mod ids {
     pub const CM: u8 = 2;
     /// [`super::Mixture`].
     pub const MIXTURE: u8 = 3;
+    /// [`super::Grid`].
+    pub const GRID: u8 = 4;
 }
 
 /// Names of the built-in models, as accepted by `--model`.
-pub const BUILTIN: &[&str] = &["cm", "iid", "mixture"];
+pub const BUILTIN: &[&str] = &["cm", "iid", "mixture", "grid"];

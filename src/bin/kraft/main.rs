@@ -55,6 +55,12 @@ enum CorpusCommand {
         /// Approximate bytes per file.
         #[arg(long, default_value_t = kraft::corpus::DEFAULT_SIZE, value_parser = parse_size)]
         size: usize,
+        /// Configurations per 2D Ising file (0: no Ising files).
+        #[arg(long, default_value_t = kraft::corpus::ising::DEFAULT_SAMPLES)]
+        ising_samples: usize,
+        /// Side L of the 2D Ising lattices (2 to 4096).
+        #[arg(long, default_value_t = kraft::corpus::ising::DEFAULT_SIDE as u16, value_parser = clap::value_parser!(u16).range(2..=4096))]
+        ising_side: u16,
     },
 }
 
@@ -85,10 +91,11 @@ struct Common {
 
 #[derive(Args, Clone, Debug)]
 struct ModelArgs {
-    /// Model: cm (context mixing, the default), iid (order 0, fastest) or mixture (latent
-    /// components, bits-back).
-    #[arg(short, long, default_value = kraft::DEFAULT_MODEL)]
-    model: String,
+    /// Model: cm (context mixing, the default), iid (order 0, fastest), mixture (latent
+    /// components, bits-back) or grid (bilevel images; the default for PBM files and with
+    /// --width).
+    #[arg(short, long)]
+    model: Option<String>,
     /// Level, 1 (fastest) to 9 (strongest).
     #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
@@ -98,6 +105,9 @@ struct ModelArgs {
     /// Compress up to N blocks at once (0: one per core); the output is the same for any N.
     #[arg(short = 'T', long, default_value_t = 1)]
     threads: usize,
+    /// Raw bit grid of W pixels a row (rows of ⌈W/8⌉ bytes, no header) for the grid model.
+    #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..=kraft::model::GRID_MAX_WIDTH as i64))]
+    width: Option<u32>,
     /// mixture: segments are `lines` (the default) or pieces of SIZE bytes (e.g. 64).
     #[arg(long, value_parser = parse_segment, default_value = "lines")]
     segment: kraft::model::Segment,
@@ -144,15 +154,23 @@ fn parse_segment(s: &str) -> Result<kraft::model::Segment, String> {
 }
 
 impl ModelArgs {
-    fn options(&self) -> kraft::Options {
+    /// The options for an input that starts with `head`: the model given, else `grid`
+    /// for PBM data or a raw grid (`--width`), else the default.
+    fn options(&self, head: &[u8]) -> kraft::Options {
         let threads = match self.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         };
+        let model = match &self.model {
+            Some(m) => m.as_str(),
+            None if self.width.is_some() || kraft::model::looks_like_pbm(head) => "grid",
+            None => kraft::DEFAULT_MODEL,
+        };
         let o = kraft::Options::new()
-            .model(&self.model)
+            .model(model)
             .level(self.level)
             .threads(threads)
+            .width(self.width.map(|w| w as usize))
             .segment(self.segment)
             .components(self.components.0)
             .bits_back(self.bits_back == "on");
@@ -222,8 +240,15 @@ fn main() -> ExitCode {
         Command::Report(a) => report(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Corpus {
-            action: CorpusCommand::Gen { dir, seed, size },
-        } => corpus_gen(&dir, seed, size),
+            action:
+                CorpusCommand::Gen {
+                    dir,
+                    seed,
+                    size,
+                    ising_samples,
+                    ising_side,
+                },
+        } => corpus_gen(&dir, seed, size, ising_samples, usize::from(ising_side)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -318,9 +343,12 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         common,
         model: a.model.clone(),
     };
-    let options = a.model.options();
+    let options = a.model.options(&[]);
     options.validate().map_err(fail)?;
     options.build_model().map_err(fail)?;
+    if a.model.width.is_some() && options.get_model() != "grid" {
+        return Err(fail("--width is an option of the grid model"));
+    }
     if is_stdio(&a.files) {
         let out = match &a.common.output {
             Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
@@ -333,7 +361,11 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
                 Output::stdout()
             }
         };
-        return compress_one(Input::stdin(), out, &options, &a.common, "stdin");
+        // The first bytes decide the model when none is given; they are coded first.
+        let mut input = Input::stdin();
+        let head = read_head(&mut input).map_err(|e| file_error("stdin", e))?;
+        let options = a.model.options(&head);
+        return compress_one(input, &head, out, &options, &a.common, "stdin");
     }
     if a.common.stdout && io::stdout().is_terminal() && !a.common.force {
         return Err(fail(
@@ -349,14 +381,31 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         }
         let input = Input::file(path).map_err(fail)?;
         check_rm(&input, &a.common)?;
+        let options = a.model.options(&head(path));
         let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
-        compress_one(input, out, &options, &a.common, &path.display().to_string())?;
+        compress_one(
+            input,
+            &[],
+            out,
+            &options,
+            &a.common,
+            &path.display().to_string(),
+        )?;
         if a.common.rm && !a.common.stdout {
             std::fs::remove_file(path)
                 .map_err(|e| fail(format!("{}: cannot remove: {e}", path.display())))?;
         }
         Ok(())
     })
+}
+
+/// The first bytes of a file (empty if it cannot be read: opening it again reports that).
+fn head(path: &Path) -> Vec<u8> {
+    let mut buf = [0u8; 8];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .unwrap_or(0);
+    buf[..n].to_vec()
 }
 
 /// Where one input file's output goes: standard output with `-c`, the `-o` path, or
@@ -398,8 +447,17 @@ fn with_suffix(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Up to 8 bytes from the start of `input`.
+fn read_head(input: &mut Input) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(8);
+    input.take(8).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Compress `head` followed by the rest of `input`.
 fn compress_one(
     mut input: Input,
+    head: &[u8],
     mut out: Output,
     options: &kraft::Options,
     common: &Common,
@@ -408,7 +466,7 @@ fn compress_one(
     let options = options.clone().content_size(input.size());
     if common.verbose {
         // The report needs the whole input for its empirical entropies.
-        let mut data = Vec::new();
+        let mut data = head.to_vec();
         input
             .read_to_end(&mut data)
             .map_err(|e| file_error(name, e))?;
@@ -425,6 +483,7 @@ fn compress_one(
             kraft::report::empirical_entropies(&data),
             &stats,
         );
+        r.pixels = kraft::report::pbm_pixels(&data);
         r.source_entropy_bits = input
             .path()
             .and_then(kraft::corpus::lookup)
@@ -440,6 +499,7 @@ fn compress_one(
         return Ok(());
     }
     let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| file_error(name, e))?;
+    enc.write_all(head).map_err(|e| file_error(name, e))?;
     copy(&mut input, &mut enc).map_err(|e| file_error(name, e))?;
     enc.finish().map_err(|e| file_error(name, e))?;
     out.commit(input.metadata())
@@ -638,7 +698,6 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
 }
 
 fn report(a: &ReportArgs) -> Result<(), Failed> {
-    let options = a.model.options();
     let name = a.file.display().to_string();
     let data = if a.file.as_os_str() == "-" {
         let mut v = Vec::new();
@@ -647,6 +706,7 @@ fn report(a: &ReportArgs) -> Result<(), Failed> {
         std::fs::read(&a.file)
     }
     .map_err(|e| fail(format!("{name}: {e}")))?;
+    let options = a.model.options(&data);
     let mut r = kraft::report(&data, &options).map_err(|e| fail(format!("{name}: {e}")))?;
     if a.file.as_os_str() != "-" {
         r.source_entropy_bits = kraft::corpus::lookup(&a.file).map(|m| m.entropy_bits);
@@ -662,9 +722,22 @@ fn report(a: &ReportArgs) -> Result<(), Failed> {
     Ok(())
 }
 
-fn corpus_gen(dir: &Path, seed: u64, size: usize) -> Result<(), Failed> {
-    let files = kraft::corpus::write_suite(dir, seed, size)
-        .map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+fn corpus_gen(
+    dir: &Path,
+    seed: u64,
+    size: usize,
+    ising_samples: usize,
+    ising_side: usize,
+) -> Result<(), Failed> {
+    let mut files = kraft::corpus::generate_all(seed, size);
+    if ising_samples > 0 {
+        files.extend(kraft::corpus::generate_ising(
+            seed,
+            ising_side,
+            ising_samples,
+        ));
+    }
+    kraft::corpus::write_files(dir, &files).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
     for g in &files {
         println!(
             "{:<24} {:>9} bytes  entropy {:>12.1} bits ({:.4} bits/byte)",

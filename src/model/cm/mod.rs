@@ -28,8 +28,8 @@
 //! per context per six bytes, in 2 MiB pages), so small inputs use little memory at any
 //! level; `kraft info` states the decoder memory of a file.
 
-mod adaptive;
-mod logistic;
+pub(crate) mod adaptive;
+pub(crate) mod logistic;
 mod predictor;
 mod state;
 

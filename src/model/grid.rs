@@ -1,0 +1,1195 @@
+//! `grid`: a 2D context-mixing model for bilevel images (PBM streams, raw bit grids).
+//!
+//! The input is read as it is coded, so the decoder, which sees the same history, parses
+//! it the same way:
+//!
+//! - **PBM** (`P4` binary, `P1` plain), one image or many concatenated: header bytes
+//!   are coded bytewise with a small adaptive context (the byte at the same place of
+//!   the previous header, the last byte); raster bits are pixels. In `P1` a byte is a
+//!   pixel when its first seven bits are those of `'0'`/`'1'`: its last bit is coded by
+//!   the pixel model. Anything that is not a valid header (odd headers, comments where
+//!   they are not expected, garbage, a block that starts inside an image) is coded as
+//!   generic bytes until a header parses again, so every input round-trips.
+//! - **Raw bit grids** (`--width W`, stored in the block parameters): every row is
+//!   ⌈W/8⌉ bytes, most significant bit first, with no header (fax pages such as Calgary
+//!   `pic`: W = 1728).
+//!
+//! Pixel model, for the pixel at (r, c) in raster order:
+//!
+//! - **Neighbours** come from one list of offsets ordered by distance (W, N, E, S, NW,
+//!   NE, …, out to distance √13). An offset is *present* when its pixel is inside the
+//!   image and already coded; otherwise it is absent, and absent positions are part of
+//!   the context (a pixel of the first row has its own contexts, not ones with fake
+//!   zeros above it).
+//! - **Wrap-around** (a block parameter, chosen by the encoder by comparing how often
+//!   opposite edges agree with how often adjacent columns and rows agree): positions
+//!   are taken modulo the image's width and height, so on a torus the last column sees
+//!   column 0 of its own row (E) and the last rows see rows 0, 1, … below them: the
+//!   neighbours the physics has, wherever they are already decoded.
+//! - **Spin-flip symmetry**: contexts and pixel are complemented together when the
+//!   first present neighbour (W, else N, …) is 1, so a pattern and its negative share
+//!   statistics (exact for the Ising model; harmless elsewhere).
+//! - **Templates**: nested prefixes of the list (4, 6, 10, 18 and 22 causal
+//!   neighbours in the image's interior, more near a wrapped edge), each hashed with its
+//!   presence pattern into a table of bit counts (n0, n1).
+//! - **Estimates**: each template's probability is smoothed toward the next smaller
+//!   one's, p_j = (n1 + α p_{j−1}) / (n + α) with α = 8 (a Dirichlet prior centred on
+//!   the parent), so a large context seen a few times starts from what the smaller one
+//!   knows instead of from ½: this is what lets 22-neighbour contexts help without
+//!   diluting the statistics.
+//! - **Phase**: templates from the second on also see which value is the majority of
+//!   the image so far (when it leads by more than 1/8 of the pixels), relative to the
+//!   orientation: below T_c a pattern means one thing inside the dominant phase and
+//!   another inside a minority domain.
+//! - **Mixing**: the stretched estimates go to two logistic mixers, one with weight
+//!   sets selected by the counts of the two largest templates, one by the position
+//!   class, the four nearest neighbours and the majority; their outputs are averaged in
+//!   the logistic domain.
+//!   Weights are 32-bit fractions and updates are rounded to nearest: at low
+//!   temperatures nearly every pixel is predicted at p ≈ 0.995, and an update rounded
+//!   toward −∞ (an arithmetic shift) drifts the weights by a unit each pixel.
+//!
+//! Everything the decoder repeats is integer arithmetic. Call contract
+//! ([`super::BitModel`]): `p1()`, then `update(bit)`, eight times a byte.
+
+use std::sync::OnceLock;
+
+use super::cm::logistic::Logistic;
+use super::{BitModel, Model, Predictor, ids};
+use crate::error::{Error, Result};
+
+/// Whether `data` starts like a PBM image (`P1` or `P4` and a separator): the inputs for
+/// which the command line picks `grid` when no model is given.
+pub fn looks_like_pbm(data: &[u8]) -> bool {
+    matches!(data, [b'P', b'1' | b'4', c, ..] if is_space(*c) || *c == b'#')
+}
+
+/// Widest image (PBM header or `--width`) handled as pixels: 2^20.
+pub const MAX_WIDTH: usize = 1 << 20;
+
+/// Rows kept of the image being coded (the templates reach 3 rows up).
+const RING: usize = 4;
+/// First rows of each image kept for vertical wrap-around.
+const SAVED: usize = 3;
+/// Reach of the neighbour list: |dr|, |dc| ≤ 3.
+const REACH: i64 = 3;
+/// Squared distance cut of each template.
+const CUTS: [i64; 5] = [2, 4, 5, 10, 13];
+/// Largest PBM header (bytes) before it is given up as not a header.
+const MAX_HEADER: usize = 64;
+
+/// Block parameter flags.
+const FLAG_WRAP: u8 = 1;
+const FLAG_RAW: u8 = 2;
+
+/// The `grid` model.
+#[derive(Clone, Debug)]
+pub struct Grid {
+    level: u8,
+    width: Option<usize>,
+}
+
+impl Grid {
+    /// `grid` at `level` (1..=9); `width`: code the input as a raw bit grid of that many
+    /// pixels a row (no PBM parsing).
+    pub fn new(level: u8, width: Option<usize>) -> Grid {
+        Grid {
+            level: level.clamp(1, 9),
+            width,
+        }
+    }
+
+    /// Build from stream settings (one byte: the level).
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] for anything but one byte in 1..=9.
+    pub fn from_settings(settings: &[u8]) -> Result<Grid> {
+        match settings {
+            [l @ 1..=9] => Ok(Grid::new(*l, None)),
+            _ => Err(Error::corrupt("grid settings must be one level byte 1..=9")),
+        }
+    }
+}
+
+impl Model for Grid {
+    fn id(&self) -> u8 {
+        ids::GRID
+    }
+
+    fn name(&self) -> &str {
+        "grid"
+    }
+
+    fn settings(&self) -> Vec<u8> {
+        vec![self.level]
+    }
+
+    /// Parameters: one flag byte (bit 0 wrap-around, bit 1 raw grid), then for a raw
+    /// grid the width as 4 bytes little-endian.
+    fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
+        let start = params.len();
+        let mut flags = 0u8;
+        if let Some(w) = self.width {
+            if w == 0 || w > MAX_WIDTH {
+                return Err(Error::InvalidOption(format!(
+                    "width {w} (must be 1 to {MAX_WIDTH})"
+                )));
+            }
+            flags |= FLAG_RAW;
+        }
+        if detect_wrap(block, self.width) {
+            flags |= FLAG_WRAP;
+        }
+        params.push(flags);
+        if let Some(w) = self.width {
+            params.extend_from_slice(&(w as u32).to_le_bytes());
+        }
+        let p = self.load(&params[start..], block.len())?;
+        Ok(p)
+    }
+
+    fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
+        let (&flags, rest) = params
+            .split_first()
+            .ok_or_else(|| Error::corrupt("grid block parameters missing"))?;
+        if flags & !(FLAG_WRAP | FLAG_RAW) != 0 {
+            return Err(Error::corrupt("grid: unknown flags"));
+        }
+        let raw = if flags & FLAG_RAW != 0 {
+            let bytes: [u8; 4] = rest
+                .try_into()
+                .map_err(|_| Error::corrupt("grid: raw width must be 4 bytes"))?;
+            let w = u32::from_le_bytes(bytes) as usize;
+            if w == 0 || w > MAX_WIDTH {
+                return Err(Error::corrupt("grid: raw width out of range"));
+            }
+            Some(w)
+        } else {
+            if !rest.is_empty() {
+                return Err(Error::corrupt("grid: extra block parameters"));
+            }
+            None
+        };
+        Ok(Predictor::Bits(Box::new(GridBits::new(
+            len,
+            raw,
+            flags & FLAG_WRAP != 0,
+            self.level,
+        ))))
+    }
+
+    /// 16 MiB.
+    fn block_size(&self) -> usize {
+        16 << 20
+    }
+
+    fn memory(&self, block_size: usize) -> usize {
+        let bits = 8 * block_size.max(1);
+        CUTS.iter()
+            .enumerate()
+            .map(|(j, _)| 4usize << table_bits(j, bits))
+            .sum::<usize>()
+            + (4 << GENERIC_BITS)
+            + (1 << 20)
+    }
+}
+
+/// log2 of the table entries of template `j` for a block of `bits` bits.
+fn table_bits(j: usize, bits: usize) -> u32 {
+    let want = (bits.max(1) * 2).next_power_of_two().trailing_zeros();
+    let cap = [12, 14, 16, 18, 18][j];
+    want.clamp(10, cap)
+}
+
+const GENERIC_BITS: u32 = 16;
+
+/// What a PBM header parse found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Parse {
+    /// Still a valid prefix.
+    More,
+    /// Not a header.
+    Invalid,
+    /// A complete header: plain (`P1`) or not, width, height.
+    Done { plain: bool, w: usize, h: u64 },
+}
+
+/// Incremental PBM header parser: `P1` or `P4`, whitespace (and `#` comments to the end
+/// of the line), width, whitespace or comments, height, one whitespace byte.
+#[derive(Clone, Debug, Default)]
+struct HeaderParser {
+    len: usize,
+    plain: bool,
+    stage: u8,
+    comment: bool,
+    w: u64,
+    h: u64,
+    digits: u8,
+}
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+impl HeaderParser {
+    fn push(&mut self, b: u8) -> Parse {
+        self.len += 1;
+        if self.len > MAX_HEADER {
+            return Parse::Invalid;
+        }
+        if self.comment {
+            if b == b'\n' || b == b'\r' {
+                self.comment = false;
+            }
+            return Parse::More;
+        }
+        match self.stage {
+            0 if b == b'P' => self.stage = 1,
+            1 if b == b'4' || b == b'1' => {
+                self.plain = b == b'1';
+                self.stage = 2;
+            }
+            // At least one separator after the magic.
+            2 if is_space(b) => self.stage = 3,
+            2 | 3 | 5 if b == b'#' => {
+                self.comment = true;
+                if self.stage == 2 {
+                    self.stage = 3;
+                }
+            }
+            3 | 5 if is_space(b) => {}
+            3..=6 if b.is_ascii_digit() => {
+                let v = if self.stage <= 4 {
+                    &mut self.w
+                } else {
+                    &mut self.h
+                };
+                if self.stage == 3 || self.stage == 5 {
+                    self.stage += 1;
+                    self.digits = 0;
+                }
+                self.digits += 1;
+                if self.digits > 9 {
+                    return Parse::Invalid;
+                }
+                *v = *v * 10 + u64::from(b - b'0');
+            }
+            4 if is_space(b) => self.stage = 5,
+            4 if b == b'#' => {
+                self.comment = true;
+                self.stage = 5;
+            }
+            6 if is_space(b) => {
+                if self.w as usize > MAX_WIDTH {
+                    return Parse::Invalid;
+                }
+                return Parse::Done {
+                    plain: self.plain,
+                    w: self.w as usize,
+                    h: self.h,
+                };
+            }
+            _ => return Parse::Invalid,
+        }
+        Parse::More
+    }
+}
+
+/// One image of a PBM stream, as found by [`scan_pbm`].
+pub(crate) struct PbmImage<'a> {
+    pub(crate) width: usize,
+    pub(crate) height: u64,
+    /// Pixels that are 1 (black; spin −1).
+    pub(crate) ones: u64,
+    /// The packed rows of a `P4` image.
+    pub(crate) raster: Option<&'a [u8]>,
+}
+
+/// The complete images at the start of `data`, read as a PBM stream (`P4` and `P1`
+/// images back to back, the way the model parses them); stops at the first thing that
+/// is not a complete image.
+pub(crate) fn scan_pbm(data: &[u8]) -> Vec<PbmImage<'_>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let mut p = HeaderParser::default();
+        let mut done = None;
+        for (i, &b) in data[pos..].iter().enumerate() {
+            match p.push(b) {
+                Parse::More => {}
+                Parse::Invalid => break,
+                Parse::Done { plain, w, h } => {
+                    done = Some((plain, w, h, pos + i + 1));
+                    break;
+                }
+            }
+        }
+        let Some((plain, w, h, start)) = done else {
+            break;
+        };
+        let pixels = (w as u64).saturating_mul(h);
+        if plain {
+            let (mut seen, mut ones, mut end) = (0u64, 0u64, start);
+            for &b in &data[start..] {
+                if seen == pixels {
+                    break;
+                }
+                end += 1;
+                if b == b'0' || b == b'1' {
+                    seen += 1;
+                    ones += u64::from(b == b'1');
+                }
+            }
+            if seen < pixels {
+                break;
+            }
+            out.push(PbmImage {
+                width: w,
+                height: h,
+                ones,
+                raster: None,
+            });
+            pos = end;
+        } else {
+            let rb = w.div_ceil(8);
+            let size = (h as usize).saturating_mul(rb);
+            if size > data.len() - start {
+                break;
+            }
+            let raster = &data[start..start + size];
+            let mut ones = 0u64;
+            if rb > 0 {
+                for row in raster.chunks(rb) {
+                    for (k, &b) in row.iter().enumerate() {
+                        let valid = (w - 8 * k).min(8);
+                        ones += u64::from((b >> (8 - valid)).count_ones());
+                    }
+                }
+            }
+            out.push(PbmImage {
+                width: w,
+                height: h,
+                ones,
+                raster: Some(raster),
+            });
+            pos = start + size;
+        }
+    }
+    out
+}
+
+/// Whether opposite edges of the images in `block` agree about as often as adjacent
+/// rows and columns do (periodic data, e.g. a torus), from the P4 images at the start
+/// of the block or, for a raw grid, its rows.
+fn detect_wrap(block: &[u8], raw: Option<usize>) -> bool {
+    // Mismatches across the wrap and between adjacent lines, and how many pairs each.
+    let (mut wrap, mut adj, mut pairs_wrap, mut pairs_adj) = (0u64, 0u64, 0u64, 0u64);
+    let pixel = |img: &[u8], rb: usize, r: usize, c: usize| img[r * rb + c / 8] >> (7 - c % 8) & 1;
+    let mut tally = |img: &[u8], w: usize, h: usize, vertical: bool| {
+        if w == 0 || h == 0 {
+            return;
+        }
+        let rb = w.div_ceil(8);
+        if w >= 3 {
+            for r in 0..h {
+                wrap += u64::from(pixel(img, rb, r, 0) != pixel(img, rb, r, w - 1));
+                adj += u64::from(pixel(img, rb, r, 0) != pixel(img, rb, r, 1));
+            }
+            pairs_wrap += h as u64;
+            pairs_adj += h as u64;
+        }
+        if vertical && h >= 3 {
+            for c in 0..w {
+                wrap += u64::from(pixel(img, rb, 0, c) != pixel(img, rb, h - 1, c));
+                adj += u64::from(pixel(img, rb, 0, c) != pixel(img, rb, 1, c));
+            }
+            pairs_wrap += w as u64;
+            pairs_adj += w as u64;
+        }
+    };
+    const SAMPLE: usize = 1 << 20;
+    if let Some(w) = raw {
+        let rb = w.div_ceil(8);
+        let h = block.len().min(SAMPLE) / rb;
+        tally(&block[..h * rb], w, h, false);
+    } else {
+        for img in scan_pbm(&block[..block.len().min(SAMPLE)]) {
+            if let Some(raster) = img.raster {
+                tally(raster, img.width, img.height as usize, true);
+            }
+        }
+    }
+    pairs_wrap > 0 && wrap * pairs_adj * 10 <= adj * pairs_wrap * 11 + pairs_adj
+}
+
+#[inline]
+fn mix64(mut x: u64) -> u64 {
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x7fb5_d329_728e_a185);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x81da_def4_bc2d_d44d);
+    x ^ (x >> 33)
+}
+
+/// Memory of a count table: an anonymous mapping backed by huge pages where the system
+/// allows (lookups are random: with 4 KiB pages nearly each one misses the TLB), or a
+/// vector.
+enum Memory {
+    Mapped(memmap2::MmapMut),
+    Plain(Vec<u8>),
+}
+
+impl Memory {
+    fn new(bytes: usize) -> Memory {
+        if bytes >= 1 << 21 {
+            if let Ok(m) = memmap2::MmapMut::map_anon(bytes) {
+                #[cfg(target_os = "linux")]
+                let _ = m.advise(memmap2::Advice::HugePage);
+                return Memory::Mapped(m);
+            }
+        }
+        Memory::Plain(vec![0; bytes])
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Memory::Mapped(m) => m,
+            Memory::Plain(v) => v,
+        }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Memory::Mapped(m) => m,
+            Memory::Plain(v) => v,
+        }
+    }
+}
+
+/// Bit counts (n0, n1) per context, 16 bits each (both halved when their sum passes
+/// `limit`), in a hashed table.
+struct Counts {
+    t: Memory,
+    shift: u32,
+    limit: u32,
+}
+
+impl Counts {
+    fn new(bits: u32, limit: u32) -> Counts {
+        Counts {
+            t: Memory::new(4 << bits),
+            shift: 64 - bits,
+            limit: limit.min(65534),
+        }
+    }
+
+    #[inline]
+    fn index(&self, key: u64) -> usize {
+        (mix64(key) >> self.shift) as usize
+    }
+
+    /// (n0, n1).
+    #[inline]
+    fn counts(&self, i: usize) -> (u32, u32) {
+        let b = &self.t.bytes()[4 * i..4 * i + 4];
+        let e = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        (e & 0xffff, e >> 16)
+    }
+
+    /// 16-bit P(1) = (n1 + 1/8)/(n + 1/4): a sparse prior, for header bytes, which are
+    /// nearly always the same from one image to the next.
+    #[inline]
+    fn p(&self, i: usize) -> u32 {
+        let (n0, n1) = self.counts(i);
+        let p = ((8 * n1 + 1) << 16) / (8 * (n0 + n1) + 2);
+        p.clamp(1, 65535)
+    }
+
+    #[inline]
+    fn update(&mut self, i: usize, bit: bool) {
+        let (mut n0, mut n1) = self.counts(i);
+        if bit {
+            n1 += 1;
+        } else {
+            n0 += 1;
+        }
+        if n0 + n1 > self.limit {
+            n0 = n0.div_ceil(2);
+            n1 = n1.div_ceil(2);
+        }
+        let e = n0 | n1 << 16;
+        self.t.bytes_mut()[4 * i..4 * i + 4].copy_from_slice(&e.to_le_bytes());
+    }
+}
+
+/// Logistic mixers over one input vector, each with weight sets selected by a context;
+/// weights (2^32 = 1) learn w += η x (bit − p), rounded to nearest, with η decaying
+/// per weight set from `hi` to `lo` (η = rate / 2^16 per nat of input).
+struct Mixer {
+    n: usize,
+    w: Vec<Vec<i64>>,
+    seen: Vec<Vec<u32>>,
+    x: Vec<i32>,
+    sel: Vec<usize>,
+    dot: Vec<i32>,
+    p: Vec<u32>,
+}
+
+/// Mixer learning rates: from `RATE_HI` for a new weight set down to `RATE_LO`, halfway
+/// after `DECAY` updates. Inputs near ±5 nats (low temperatures) make every step large,
+/// so the settled rate is small.
+const RATE_LO: i64 = 16;
+const RATE_HI: i64 = 400;
+const DECAY: i64 = 4096;
+
+/// Templates from this one on also see which value is the image's majority so far.
+const MAJORITY_FROM: usize = 1;
+/// A majority counts when it leads by more than 1/MAJORITY_MARGIN of the pixels so far.
+const MAJORITY_MARGIN: u64 = 8;
+
+/// Prior weight of the parent template's estimate, in counts.
+const ALPHA: u32 = 8;
+/// Largest n0 + n1 of a template's context before both are halved.
+const COUNT_LIMIT: u32 = 65000;
+
+impl Mixer {
+    fn new(n: usize, sets: &[usize], init: i64) -> Mixer {
+        Mixer {
+            n,
+            w: sets.iter().map(|&s| vec![init; s * n]).collect(),
+            seen: sets.iter().map(|&s| vec![0; s]).collect(),
+            x: vec![0; n],
+            sel: vec![0; sets.len()],
+            dot: vec![0; sets.len()],
+            p: vec![32768; sets.len()],
+        }
+    }
+
+    fn mix(&mut self, lg: &Logistic, sel: &[usize]) {
+        for (j, &s) in sel.iter().enumerate() {
+            self.sel[j] = s;
+            let w = &self.w[j][s * self.n..(s + 1) * self.n];
+            let dot: i64 = self
+                .x
+                .iter()
+                .zip(w)
+                .map(|(&x, &w)| (i64::from(x) * w) >> 16)
+                .sum();
+            let d = (dot >> 16).clamp(-2047, 2047) as i32;
+            self.dot[j] = d;
+            self.p[j] = lg.squash(d);
+        }
+    }
+
+    fn update(&mut self, bit: bool) {
+        let (lo, hi) = (RATE_LO, RATE_HI);
+        for j in 0..self.w.len() {
+            let s = self.sel[j];
+            let err = (i64::from(bit) << 16) - i64::from(self.p[j]);
+            let seen = &mut self.seen[j][s];
+            let rate = lo + (hi - lo) * DECAY / (DECAY + i64::from(*seen));
+            *seen = seen.saturating_add(1);
+            let w = &mut self.w[j][s * self.n..(s + 1) * self.n];
+            for (w, &x) in w.iter_mut().zip(&self.x) {
+                let d = (i64::from(x) * err * rate + (1 << 7)) >> 8;
+                *w = (*w + d).clamp(-(1 << 38), 1 << 38);
+            }
+        }
+    }
+}
+
+/// What the stream is at the current byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Between images: header or other bytes.
+    Header,
+    /// P4 raster (or a raw grid): bytes of `row_bytes`, padding bits after `w`.
+    Binary,
+    /// P1 raster: ASCII digits are pixels.
+    Plain,
+}
+
+/// How the current bit is predicted (kept for its update).
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    Generic(usize),
+    Pixel,
+}
+
+/// The image being coded.
+struct Image {
+    w: usize,
+    /// Height, None for a raw grid.
+    h: Option<u64>,
+    r: u64,
+    c: usize,
+    ring: Vec<u8>,
+    saved: Vec<u8>,
+    /// Pixels coded so far in this image, and how many were 1.
+    seen: u64,
+    ones: u64,
+}
+
+impl Image {
+    fn new(w: usize, h: Option<u64>) -> Image {
+        Image {
+            w,
+            h,
+            r: 0,
+            c: 0,
+            ring: vec![0; RING * w],
+            saved: vec![0; SAVED * w],
+            ones: 0,
+            seen: 0,
+        }
+    }
+
+    fn set(&mut self, bit: u8) {
+        self.seen += 1;
+        self.ones += u64::from(bit);
+        let (r, c, w) = (self.r, self.c, self.w);
+        self.ring[(r % RING as u64) as usize * w + c] = bit;
+        if r < SAVED as u64 {
+            self.saved[r as usize * w + c] = bit;
+        }
+    }
+
+    fn get(&self, r: u64, c: usize) -> u8 {
+        if r + (RING as u64) > self.r {
+            self.ring[(r % RING as u64) as usize * self.w + c]
+        } else {
+            self.saved[r as usize * self.w + c]
+        }
+    }
+}
+
+/// The neighbour offsets (dr, dc), |dr|, |dc| ≤ REACH, by squared distance (W, N, E, S
+/// first), and the prefix length of each template.
+struct Layout {
+    offsets: Vec<(i64, i64, i64)>,
+    prefix: [usize; CUTS.len()],
+    /// Presence of the offsets at an interior pixel (the causal ones).
+    interior: u64,
+    /// The causal offsets as (list position, rows back, dc).
+    causal: Vec<(usize, usize, i64)>,
+}
+
+fn layout() -> Layout {
+    let mut offsets = Vec::new();
+    for dr in -REACH..=REACH {
+        for dc in -REACH..=REACH {
+            let d = dr * dr + dc * dc;
+            if d > 0 && d <= CUTS[CUTS.len() - 1] {
+                offsets.push((dr, dc, d));
+            }
+        }
+    }
+    // By distance; within a shell W, N, E, S order (west before north, past first).
+    let key = |&(dr, dc, d): &(i64, i64, i64)| {
+        let past = dr < 0 || (dr == 0 && dc < 0);
+        (d, !past, dr.abs() > dc.abs(), dr, dc)
+    };
+    offsets.sort_by_key(key);
+    assert!(offsets.len() <= 64);
+    assert_eq!((offsets[0].0, offsets[0].1), (0, -1));
+    assert_eq!((offsets[1].0, offsets[1].1), (-1, 0));
+    let mut prefix = [0; CUTS.len()];
+    for (j, &cut) in CUTS.iter().enumerate() {
+        prefix[j] = offsets.iter().filter(|o| o.2 <= cut).count();
+    }
+    let interior = offsets
+        .iter()
+        .enumerate()
+        .filter(|(_, (dr, dc, _))| *dr < 0 || (*dr == 0 && *dc < 0))
+        .fold(0u64, |m, (i, _)| m | 1 << i);
+    let causal = offsets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| interior >> i & 1 == 1)
+        .map(|(i, &(dr, dc, _))| (i, (-dr) as usize, dc))
+        .collect();
+    Layout {
+        offsets,
+        prefix,
+        interior,
+        causal,
+    }
+}
+
+/// The predictor for one block: follows the stream (header bytes, raster bits, padding)
+/// and predicts each bit, pixels with the 2D model. Contract: `p1()`, then `update(bit)`.
+/// Memory: the count tables (sized by the block, at most 2^18 entries of 4 bytes per
+/// template), a 64 K-entry table for other bytes, and 7 rows of the current image.
+struct GridBits {
+    lg: &'static Logistic,
+    lay: &'static Layout,
+    wrap: bool,
+    mode: Mode,
+    c0: u32,
+    bitpos: u32,
+    hist: u32,
+    parser: HeaderParser,
+    header: Vec<u8>,
+    prev_header: Vec<u8>,
+    img: Image,
+    row_byte: usize,
+    generic: Counts,
+    tables: Vec<Counts>,
+    idx: Vec<usize>,
+    mixer: Mixer,
+    p_mix: u32,
+    pending: Pending,
+    flip: bool,
+    templates: usize,
+    ps: [u32; CUTS.len()],
+}
+
+impl GridBits {
+    fn new(len: usize, raw: Option<usize>, wrap: bool, level: u8) -> GridBits {
+        static LOGISTIC: OnceLock<Logistic> = OnceLock::new();
+        static LAYOUT: OnceLock<Layout> = OnceLock::new();
+        let lg = LOGISTIC.get_or_init(Logistic::new);
+        let lay = LAYOUT.get_or_init(layout);
+        let templates = if level <= 3 { 3 } else { CUTS.len() };
+        let bits = 8 * len.max(1);
+        let tables = (0..templates)
+            .map(|j| Counts::new(table_bits(j, bits), COUNT_LIMIT))
+            .collect();
+        let n_inputs = templates + 1;
+        let mut g = GridBits {
+            lg,
+            lay,
+            wrap,
+            mode: Mode::Header,
+            c0: 1,
+            bitpos: 0,
+            hist: 0,
+            parser: HeaderParser::default(),
+            header: Vec::new(),
+            prev_header: Vec::new(),
+            img: Image::new(0, Some(0)),
+            row_byte: 0,
+            generic: Counts::new(GENERIC_BITS, 1023),
+            tables,
+            idx: vec![0; templates],
+            mixer: Mixer::new(n_inputs, &[64, 8 * 16 * 3], (1i64 << 32) / templates as i64),
+            p_mix: 32768,
+            pending: Pending::Generic(0),
+            flip: false,
+            templates,
+            ps: [32768; CUTS.len()],
+        };
+        if let Some(w) = raw {
+            g.img = Image::new(w, None);
+            g.mode = Mode::Binary;
+        }
+        g
+    }
+
+    /// Start an image after a complete header.
+    fn start_image(&mut self, plain: bool, w: usize, h: u64) {
+        self.prev_header = std::mem::take(&mut self.header);
+        self.parser = HeaderParser::default();
+        if w == 0 || h == 0 {
+            return;
+        }
+        if self.img.w != w {
+            self.img = Image::new(w, Some(h));
+        } else {
+            self.img.h = Some(h);
+            self.img.r = 0;
+            self.img.c = 0;
+            self.img.seen = 0;
+            self.img.ones = 0;
+        }
+        self.row_byte = 0;
+        self.mode = if plain { Mode::Plain } else { Mode::Binary };
+    }
+
+    fn end_image(&mut self) {
+        self.mode = Mode::Header;
+        self.img.r = 0;
+        self.img.c = 0;
+    }
+
+    /// Neighbour values and presence, in list order, for the current pixel.
+    fn neighbours(&self) -> (u64, u64) {
+        let img = &self.img;
+        let (r, c, w) = (img.r as i64, img.c as i64, img.w as i64);
+        let h = img.h.map(|h| h as i64);
+        let inside = r >= REACH && c >= REACH && c + REACH < w && h.is_none_or(|h| r + REACH < h);
+        let mut val = 0u64;
+        if inside {
+            // Every causal offset is inside and no other is decoded: read the ring rows
+            // directly.
+            let ring = RING as i64;
+            let base: [usize; RING] =
+                std::array::from_fn(|k| (((r - k as i64) % ring) * w) as usize);
+            for &(i, back, dc) in &self.lay.causal {
+                val |= u64::from(img.ring[base[back] + (c + dc) as usize]) << i;
+            }
+            return (val, self.lay.interior);
+        }
+        let mut present = 0u64;
+        for (i, &(dr, dc, _)) in self.lay.offsets.iter().enumerate() {
+            let (mut rr, mut cc) = (r + dr, c + dc);
+            if self.wrap {
+                if cc < 0 {
+                    cc += w;
+                } else if cc >= w {
+                    cc -= w;
+                }
+                if !(0..w).contains(&cc) {
+                    cc = cc.rem_euclid(w);
+                }
+                if let Some(h) = h {
+                    if rr >= h {
+                        rr -= h;
+                    } else if rr < 0 {
+                        rr += h;
+                    }
+                    if !(0..h).contains(&rr) {
+                        rr = rr.rem_euclid(h);
+                    }
+                }
+            } else if cc < 0 || cc >= w || h.is_some_and(|h| rr >= h) {
+                continue;
+            }
+            if rr < 0 || !(rr < r || (rr == r && cc < c)) {
+                continue;
+            }
+            // Rows more than RING back are only reachable as the saved first rows.
+            if rr + (RING as i64) <= r && rr >= SAVED as i64 {
+                continue;
+            }
+            present |= 1 << i;
+            val |= u64::from(img.get(rr as u64, cc as usize)) << i;
+        }
+        (val, present)
+    }
+
+    fn predict_pixel(&mut self) -> u32 {
+        let (mut val, present) = self.neighbours();
+        // The first present neighbour decides the orientation.
+        let first = present.trailing_zeros();
+        self.flip = first < 64 && val >> first & 1 == 1;
+        if self.flip {
+            val ^= present;
+        }
+        let lg = self.lg;
+        let mut counts = [0u32; CUTS.len()];
+        // Which value is the majority of the image so far, relative to the orientation
+        // (2: neither): inside a minority domain the neighbours mislead.
+        let (ones, seen) = (self.img.ones, self.img.seen);
+        let lead = (2 * ones).abs_diff(seen);
+        let majority = if lead * MAJORITY_MARGIN <= seen {
+            2
+        } else {
+            u64::from((2 * ones > seen) != self.flip)
+        };
+        // Each template's estimate is smoothed toward the next smaller one's:
+        // p_j = (n1 + α p_{j−1}) / (n + α), a Dirichlet prior centred on the parent, so a
+        // rarely seen large context starts from what the smaller one knows.
+        // All indices first, so the (cache-missing) loads can overlap.
+        for j in 0..self.templates {
+            let m = if self.lay.prefix[j] >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << self.lay.prefix[j]) - 1
+            };
+            let key = (val & m)
+                ^ (present & m).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                ^ (j as u64) << 58
+                ^ if j >= MAJORITY_FROM {
+                    majority << 56
+                } else {
+                    0
+                };
+            self.idx[j] = self.tables[j].index(key);
+        }
+        let mut seen = [(0u32, 0u32); CUTS.len()];
+        for (j, s) in seen.iter_mut().enumerate().take(self.templates) {
+            *s = self.tables[j].counts(self.idx[j]);
+        }
+        let mut parent = 32768u32;
+        for j in 0..self.templates {
+            let (n0, n1) = seen[j];
+            // n1 ≤ COUNT_LIMIT keeps the numerator below 2^32.
+            let p = ((n1 << 16) + ALPHA * parent) / (n0 + n1 + ALPHA);
+            let p = p.clamp(1, 65535);
+            parent = p;
+            counts[j] = n0 + n1;
+            self.ps[j] = p;
+            self.mixer.x[j] = lg.stretch(p);
+        }
+        self.mixer.x[self.templates] = 256;
+        let bucket = |n: u32| match n {
+            0 => 0,
+            1 => 1,
+            2 => 2,
+            3..=4 => 3,
+            5..=8 => 4,
+            9..=16 => 5,
+            17..=64 => 6,
+            _ => 7,
+        };
+        let t = self.templates;
+        let interior = present == self.lay.interior;
+        let class = usize::from(!interior)
+            + 2 * usize::from(self.img.r == 0)
+            + 4 * usize::from(present & !self.lay.interior != 0);
+        // W, N, NW, NE (list positions 0, 1, 4, 5).
+        let near = (val & 3 | (val >> 2) & 12) as usize;
+        let sel0 = bucket(counts[t - 1]) * 8 + bucket(counts[t - 2]);
+        let sel1 = (class * 16 + near) * 3 + majority as usize;
+        self.mixer.mix(lg, &[sel0, sel1]);
+        // The two mixers' average, in the logistic domain.
+        let p = lg.squash((self.mixer.dot[0] + self.mixer.dot[1]) / 2);
+        self.p_mix = p;
+        let p = p.clamp(1, 65535);
+        if self.flip { 65536 - p } else { p }
+    }
+
+    fn update_pixel(&mut self, bit: bool) {
+        let b = bit ^ self.flip;
+        for j in 0..self.templates {
+            self.tables[j].update(self.idx[j], b);
+        }
+        self.mixer.update(b);
+        self.img.set(u8::from(bit));
+    }
+
+    /// Advance past a pixel.
+    fn next_pixel(&mut self) {
+        self.img.c += 1;
+        if self.img.c == self.img.w {
+            self.img.c = 0;
+            self.img.r += 1;
+        }
+    }
+
+    fn generic_key(&self) -> u64 {
+        match self.mode {
+            Mode::Header => {
+                let at = self.header.len();
+                let prev = self.prev_header.get(at).map_or(0x1ff, |&b| u64::from(b));
+                // The header's own last byte, not the raster's.
+                let last = if at > 0 {
+                    u64::from(self.hist & 0xff)
+                } else {
+                    0x100
+                };
+                1 << 60 | (at.min(63) as u64) << 40 | prev << 28 | last << 9 | u64::from(self.c0)
+            }
+            Mode::Plain => {
+                2 << 60
+                    | u64::from(self.img.c == 0) << 40
+                    | u64::from(self.hist & 0xffff) << 9
+                    | u64::from(self.c0)
+            }
+            Mode::Binary => 3 << 60 | u64::from(self.bitpos),
+        }
+    }
+}
+
+impl BitModel for GridBits {
+    fn p1(&mut self) -> u32 {
+        let pixel = match self.mode {
+            Mode::Binary => self.row_byte * 8 + (self.bitpos as usize) < self.img.w,
+            Mode::Plain => self.bitpos == 7 && self.c0 == 0x98,
+            Mode::Header => false,
+        };
+        if pixel {
+            self.pending = Pending::Pixel;
+            return self.predict_pixel();
+        }
+        let i = self.generic.index(self.generic_key());
+        self.pending = Pending::Generic(i);
+        self.generic.p(i)
+    }
+
+    fn update(&mut self, bit: bool) {
+        match self.pending {
+            Pending::Pixel => {
+                self.update_pixel(bit);
+                if self.mode == Mode::Binary {
+                    self.next_pixel();
+                }
+            }
+            Pending::Generic(i) => self.generic.update(i, bit),
+        }
+        self.c0 = self.c0 << 1 | u32::from(bit);
+        self.bitpos += 1;
+        if self.bitpos < 8 {
+            return;
+        }
+        let byte = (self.c0 & 0xff) as u8;
+        self.c0 = 1;
+        self.bitpos = 0;
+        self.hist = self.hist << 8 | u32::from(byte);
+        match self.mode {
+            Mode::Header => {
+                self.header.push(byte);
+                match self.parser.push(byte) {
+                    Parse::More => {}
+                    Parse::Invalid => {
+                        self.parser = HeaderParser::default();
+                        self.header.clear();
+                        if byte == b'P' {
+                            self.header.push(byte);
+                            self.parser.push(byte);
+                        }
+                    }
+                    Parse::Done { plain, w, h } => self.start_image(plain, w, h),
+                }
+            }
+            Mode::Binary => {
+                self.row_byte += 1;
+                if self.row_byte == self.img.w.div_ceil(8) {
+                    self.row_byte = 0;
+                    // Padding bits did not advance the pixel position.
+                    if self.img.c != 0 {
+                        self.img.c = 0;
+                        self.img.r += 1;
+                    }
+                    if self.img.h.is_some_and(|h| self.img.r >= h) {
+                        self.end_image();
+                    }
+                }
+            }
+            Mode::Plain => {
+                if byte == b'0' || byte == b'1' {
+                    self.next_pixel();
+                    if self.img.h.is_some_and(|h| self.img.r >= h) {
+                        self.end_image();
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &[u8]) -> Parse {
+        let mut p = HeaderParser::default();
+        let mut last = Parse::More;
+        for &b in s {
+            last = p.push(b);
+            if last != Parse::More {
+                break;
+            }
+        }
+        last
+    }
+
+    #[test]
+    fn headers() {
+        let done = |plain, w, h| Parse::Done { plain, w, h };
+        assert_eq!(parse(b"P4\n64 64\n"), done(false, 64, 64));
+        assert_eq!(parse(b"P1 3\t2 "), done(true, 3, 2));
+        assert_eq!(
+            parse(b"P4\n# made by hand\n1728 2376\n"),
+            done(false, 1728, 2376)
+        );
+        assert_eq!(parse(b"P4 12#x\n 5\r"), done(false, 12, 5));
+        assert_eq!(parse(b"P4\n64 64"), Parse::More);
+        assert_eq!(parse(b"P5\n"), Parse::Invalid);
+        assert_eq!(parse(b"P464"), Parse::Invalid);
+        assert_eq!(parse(b"P4 9999999999 1 "), Parse::Invalid);
+        assert_eq!(parse(b"P4 2000000 1 "), Parse::Invalid);
+        assert_eq!(parse(b"P4 1 1#"), Parse::Invalid);
+    }
+
+    #[test]
+    fn layout_is_causal_and_nested() {
+        let l = layout();
+        assert_eq!(l.interior.count_ones(), 22);
+        let past = |n: usize| (l.interior & ((1u64 << n) - 1)).count_ones();
+        let sizes: Vec<u32> = l.prefix.iter().map(|&n| past(n)).collect();
+        assert_eq!(sizes, [4, 6, 10, 18, 22]);
+    }
+}
+
+#[cfg(test)]
+mod diagnose {
+    use super::*;
+
+    /// Cost breakdown of a file (`GRID_FILE=path cargo test --release --lib diagnose --
+    /// --ignored --nocapture`).
+    #[test]
+    #[ignore = "needs GRID_FILE"]
+    fn breakdown() {
+        let Ok(path) = std::env::var("GRID_FILE") else {
+            return;
+        };
+        let data = std::fs::read(&path).unwrap();
+        let wrap = detect_wrap(&data, None);
+        let mut g = GridBits::new(data.len(), None, wrap, 6);
+        let mut cost = std::collections::BTreeMap::<String, f64>::new();
+        let mut images = 0usize;
+        for &byte in &data {
+            for k in (0..8).rev() {
+                let bit = byte >> k & 1 == 1;
+                let p = f64::from(g.p1().clamp(1, 65535)) / 65536.0;
+                let c = -(if bit { p } else { 1.0 - p }).log2();
+                if let Pending::Pixel = g.pending {
+                    let b = bit ^ g.flip;
+                    let cst = |p: u32| {
+                        let p = f64::from(p.clamp(1, 65535)) / 65536.0;
+                        -(if b { p } else { 1.0 - p }).log2()
+                    };
+                    for j in 0..g.templates {
+                        *cost.entry(format!("~template {j}")).or_default() += cst(g.ps[j]);
+                    }
+                    *cost.entry("~mix".into()).or_default() += cst(g.p_mix);
+                    *cost.entry("~mix0".into()).or_default() += cst(g.mixer.p[0]);
+                    *cost.entry("~mix1".into()).or_default() += cst(g.mixer.p[1]);
+                }
+                let what = match g.pending {
+                    Pending::Generic(_) => "generic".to_string(),
+                    Pending::Pixel => {
+                        let (r, h) = (g.img.r, g.img.h.unwrap_or(u64::MAX));
+                        let row = if r == 0 {
+                            "row0"
+                        } else if r + 3 >= h {
+                            "lastrows"
+                        } else {
+                            "rows"
+                        };
+                        let col = if g.img.c == 0 {
+                            "col0"
+                        } else if g.img.c + 3 >= g.img.w {
+                            "lastcols"
+                        } else {
+                            "cols"
+                        };
+                        let age = match images {
+                            0..=9 => "img<10",
+                            10..=99 => "img<100",
+                            _ => "img>=100",
+                        };
+                        format!("{age} {row} {col}")
+                    }
+                };
+                *cost.entry(what).or_default() += c;
+                let was = g.mode;
+                g.update(bit);
+                if was != Mode::Header && g.mode == Mode::Header {
+                    images += 1;
+                }
+            }
+        }
+        let total: f64 = cost
+            .iter()
+            .filter(|(k, _)| !k.starts_with('~'))
+            .map(|(_, v)| v)
+            .sum();
+        for (k, v) in &cost {
+            println!("{k:32} {v:12.1} bits {:6.2}%", 100.0 * v / total);
+        }
+        println!("total {total:.1} bits, {images} images, wrap {wrap}");
+    }
+}
