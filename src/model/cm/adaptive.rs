@@ -70,6 +70,14 @@ impl Apm {
         Apm { t, index: 0, rate }
     }
 
+    /// Start loading context `cx`'s points (the first and last of its row), so the cache
+    /// miss overlaps other work before [`Apm::refine`] needs them.
+    #[inline]
+    pub fn warm(&self, cx: usize) -> u32 {
+        let base = cx * 33;
+        u32::from(self.t[base]) ^ u32::from(self.t[base + 32])
+    }
+
     /// The refined 16-bit probability of `p` in context `cx`.
     #[inline]
     pub fn refine(&mut self, lg: &Logistic, p: u32, cx: usize) -> u32 {

@@ -689,6 +689,14 @@ impl Predictor {
     pub fn p1(&mut self) -> u32 {
         let lg = self.lg;
         let c0 = self.c0 as usize;
+        // The refinement contexts are known now: start their loads (they miss the cache
+        // more often than anything else here) before the mixing they wait for.
+        let (apm0, apm1, apm2) = self.apm_contexts();
+        let mut warm = self.apm[0].warm(apm0) ^ self.apm[1].warm(apm1);
+        if self.config.wide {
+            warm ^= self.apm[2].warm(apm2);
+        }
+        std::hint::black_box(warm);
         let node = if self.bitpos < 4 {
             c0
         } else {
@@ -760,20 +768,29 @@ impl Predictor {
             .mix(lg, &[c0 | word_len << 8 | mbucket.min(3) << 12]);
         let p = self.final_mixer.p(0);
         // Refine.
-        let c2 = ((self.c8 >> 8) & 0xff) as usize;
-        let p2 = self.apm[0].refine(lg, p, c0 | c1 << 8);
-        let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 18 & 0x3fff;
-        let p3 = self.apm[1].refine(lg, p, h);
+        let p2 = self.apm[0].refine(lg, p, apm0);
+        let p3 = self.apm[1].refine(lg, p, apm1);
         self.pr = if self.config.wide {
-            let c3 = ((self.c8 >> 16) & 0xff) as usize;
-            let h4 =
-                (c0 ^ (c1 << 8) ^ (c2 << 16) ^ (c3 << 24)).wrapping_mul(0x2545_f491) >> 16 & 0xffff;
-            let p4 = self.apm[2].refine(lg, p, h4);
+            let p4 = self.apm[2].refine(lg, p, apm2);
             (p + p2 * 2 + p3 * 3 + p4 * 2 + 4) / 8
         } else {
             (p + p2 * 2 + p3 * 3 + 3) / 6
         };
         self.pr
+    }
+
+    /// The contexts of the three APMs: the partial byte with the last one, two and three
+    /// bytes (the latter two hashed).
+    #[inline]
+    fn apm_contexts(&self) -> (usize, usize, usize) {
+        let c0 = self.c0 as usize;
+        let c1 = (self.c8 & 0xff) as usize;
+        let c2 = ((self.c8 >> 8) & 0xff) as usize;
+        let c3 = ((self.c8 >> 16) & 0xff) as usize;
+        let h = (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37_79b1) >> 18 & 0x3fff;
+        let h4 =
+            (c0 ^ (c1 << 8) ^ (c2 << 16) ^ (c3 << 24)).wrapping_mul(0x2545_f491) >> 16 & 0xffff;
+        (c0 | c1 << 8, h, h4)
     }
 
     /// Learn `bit`.
@@ -815,5 +832,46 @@ impl Predictor {
         } else if self.bitpos == 4 {
             self.find_slots();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A headerless bitmap (like Calgary `pic` and Canterbury `ptt5`: 1728-pixel fax
+    /// rows of 216 bytes, where the detector settles on 216) has its row stride found by
+    /// the record detector, which then feeds the two-dimensional contexts.
+    #[test]
+    fn record_detector_finds_the_row_stride_of_a_bitmap() {
+        let stride = 216;
+        let mut x: u32 = 1;
+        // Vertical strokes: every 11th column has its own ink value, the rest is blank.
+        let row: Vec<u8> = (0..stride)
+            .map(|c| {
+                if c % 11 == 3 {
+                    (c / 11 + 1) as u8 * 7
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let mut data = Vec::new();
+        for _ in 0..200 {
+            for &b in &row {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                // A little noise.
+                data.push(if x >> 25 == 0 { (x >> 8) as u8 } else { b });
+            }
+        }
+        let config = Config::for_level(6);
+        let mut p = Predictor::new(&config, data.len());
+        for &byte in &data {
+            for i in (0..8).rev() {
+                p.p1();
+                p.update((byte >> i) & 1 == 1);
+            }
+        }
+        assert_eq!(p.rec.length, stride as u32);
     }
 }
