@@ -14,7 +14,7 @@
 //! | 1 | 1–4 | – | – | – | 3, 2 | 16 MiB | 8 MiB |
 //! | 2–3 | 1–4, 6 | ✓ | record | – | 3, 2 | 64 MiB | 8 MiB |
 //! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 16 MiB |
-//! | 6 (default) | 1–6, 8, 16 | ✓ | ✓ | – | 3, 2 | 256 MiB | 16 MiB |
+//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | – | 3, 2 | 256 MiB | 16 MiB |
 //! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
@@ -24,9 +24,9 @@
 //! from a built-in primer. DNA blocks (levels 4–9; mostly a, c, g, t) get neither: their
 //! match model follows repeats of at least 16 bases through point mutations, and a
 //! second one follows inverted repeats (the reverse complement of earlier bases, read
-//! backwards). The table shrinks to what the block needs (one 64-byte bucket
-//! per context per six bytes, in 2 MiB pages), so small inputs use little memory at any
-//! level; `kraft info` states the decoder memory of a file.
+//! backwards). The table shrinks to what the block needs (one 64-byte bucket per context
+//! per twelve bytes at levels 1–6, per six at 7–9, in 2 MiB pages), so small inputs use
+//! little memory at any level; `kraft info` states the decoder memory of a file.
 
 pub(crate) mod adaptive;
 pub(crate) mod logistic;
@@ -74,6 +74,9 @@ pub struct Config {
     pub match_bits: u32,
     /// log2 of the shared table's 64-byte buckets (at most).
     pub table_bits: u32,
+    /// Block bytes per bucket of the shared table, per context: fewer buckets mean fewer
+    /// pages to clear and to miss in, and more collisions.
+    pub bytes_per_bucket: usize,
 }
 
 impl Config {
@@ -83,7 +86,7 @@ impl Config {
             1 => (&[1, 2, 3, 4], false, false, false, 18),
             2 | 3 => (&[1, 2, 3, 4, 6], true, false, true, 20),
             4 | 5 => (&[1, 2, 3, 4, 5, 6], true, true, true, 21),
-            6 => (&[1, 2, 3, 4, 5, 6, 8, 16], true, true, true, 22),
+            6 => (&[1, 2, 3, 4, 6, 8], true, true, true, 22),
             7 | 8 => (&[1, 2, 3, 4, 5, 6, 8, 12, 16, 24], true, true, true, 23),
             _ => (
                 &[1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 20, 24],
@@ -106,6 +109,7 @@ impl Config {
             match_min: if level >= 7 { 8 } else { 6 },
             match_bits: 22,
             table_bits,
+            bytes_per_bucket: if level >= 7 { 6 } else { 12 },
         }
     }
 
@@ -281,11 +285,11 @@ impl Model for Cm {
             + (1 << 20)
     }
 }
-/// Buckets of the shared table for a block of `len` bytes: about one 4-slot bucket per
-/// context per two bytes, in whole 2 MiB pages, within the level's bound.
+/// Buckets of the shared table for a block of `len` bytes: one 4-slot bucket per context
+/// per `bytes_per_bucket` bytes, in whole 2 MiB pages, within the level's bound.
 pub(crate) fn table_buckets(config: &Config, len: usize) -> usize {
     const PAGE: usize = (2 << 20) / 64;
-    let want = (len.max(1) * config.contexts()).div_ceil(6 * PAGE) * PAGE;
+    let want = (len.max(1) * config.contexts()).div_ceil(config.bytes_per_bucket * PAGE) * PAGE;
     want.clamp(PAGE, 1 << config.table_bits)
 }
 
