@@ -398,28 +398,33 @@ mod tests {
 
     const TEMPS: [f64; 9] = [0.5, 1.0, 1.5, 2.0, 2.269185314213022, 2.3, 2.5, 3.0, 4.0];
 
+    /// Kaufman's ln Z, energy and entropy at (side, t) against a reference ln Z and u.
+    fn agrees(side: usize, t: f64, ln_z: f64, u: f64) {
+        let k = Torus::new(side, t);
+        assert!(
+            close(k.ln_z, ln_z, 1e-12),
+            "L={side} T={t}: {} vs {ln_z}",
+            k.ln_z
+        );
+        assert!(
+            close(k.energy, u, 1e-10),
+            "L={side} T={t}: {} vs {u}",
+            k.energy
+        );
+        let s = (ln_z / (side * side) as f64 + u / t) / LN_2;
+        assert!(
+            close(k.entropy, s, 1e-9),
+            "L={side} T={t}: {} vs {s}",
+            k.entropy
+        );
+    }
+
     #[test]
     fn kaufman_matches_enumeration() {
         for side in 2..=4 {
             for &t in &TEMPS {
                 let (ln_z, u) = brute(side, t);
-                let k = Torus::new(side, t);
-                assert!(
-                    close(k.ln_z, ln_z, 1e-12),
-                    "L={side} T={t}: {} vs {ln_z}",
-                    k.ln_z
-                );
-                assert!(
-                    close(k.energy, u, 1e-10),
-                    "L={side} T={t}: {} vs {u}",
-                    k.energy
-                );
-                let s = (ln_z / (side * side) as f64 + u / t) / LN_2;
-                assert!(
-                    close(k.entropy, s, 1e-9),
-                    "L={side} T={t}: {} vs {s}",
-                    k.entropy
-                );
+                agrees(side, t, ln_z, u);
             }
         }
     }
@@ -429,23 +434,7 @@ mod tests {
         for side in 5..=8 {
             for &t in &[1.0, 1.5, 2.269185314213022, 2.5, 4.0] {
                 let (ln_z, u) = transfer(side, t);
-                let k = Torus::new(side, t);
-                assert!(
-                    close(k.ln_z, ln_z, 1e-12),
-                    "L={side} T={t}: {} vs {ln_z}",
-                    k.ln_z
-                );
-                assert!(
-                    close(k.energy, u, 1e-10),
-                    "L={side} T={t}: {} vs {u}",
-                    k.energy
-                );
-                let s = (ln_z / (side * side) as f64 + u / t) / LN_2;
-                assert!(
-                    close(k.entropy, s, 1e-9),
-                    "L={side} T={t}: {} vs {s}",
-                    k.entropy
-                );
+                agrees(side, t, ln_z, u);
             }
         }
     }

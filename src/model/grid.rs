@@ -55,6 +55,7 @@
 use std::sync::OnceLock;
 
 use super::cm::logistic::Logistic;
+use super::table::{Table, mix64};
 use super::{BitModel, Model, Predictor, ids};
 use crate::error::{Error, Result};
 
@@ -422,54 +423,10 @@ fn detect_wrap(block: &[u8], raw: Option<usize>) -> bool {
     pairs_wrap > 0 && wrap * pairs_adj * 10 <= adj * pairs_wrap * 11 + pairs_adj
 }
 
-#[inline]
-fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 31;
-    x = x.wrapping_mul(0x7fb5_d329_728e_a185);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x81da_def4_bc2d_d44d);
-    x ^ (x >> 33)
-}
-
-/// Memory of a count table: an anonymous mapping backed by huge pages where the system
-/// allows (lookups are random: with 4 KiB pages nearly each one misses the TLB), or a
-/// vector.
-enum Memory {
-    Mapped(memmap2::MmapMut),
-    Plain(Vec<u8>),
-}
-
-impl Memory {
-    fn new(bytes: usize) -> Memory {
-        if bytes >= 1 << 21 {
-            if let Ok(m) = memmap2::MmapMut::map_anon(bytes) {
-                #[cfg(target_os = "linux")]
-                let _ = m.advise(memmap2::Advice::HugePage);
-                return Memory::Mapped(m);
-            }
-        }
-        Memory::Plain(vec![0; bytes])
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Memory::Mapped(m) => m,
-            Memory::Plain(v) => v,
-        }
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        match self {
-            Memory::Mapped(m) => m,
-            Memory::Plain(v) => v,
-        }
-    }
-}
-
 /// Bit counts (n0, n1) per context, 16 bits each (both halved when their sum passes
 /// `limit`), in a hashed table.
 struct Counts {
-    t: Memory,
+    t: Table,
     shift: u32,
     limit: u32,
 }
@@ -477,7 +434,7 @@ struct Counts {
 impl Counts {
     fn new(bits: u32, limit: u32) -> Counts {
         Counts {
-            t: Memory::new(4 << bits),
+            t: Table::new(4 << bits),
             shift: 64 - bits,
             limit: limit.min(65534),
         }
@@ -491,7 +448,7 @@ impl Counts {
     /// (n0, n1).
     #[inline]
     fn counts(&self, i: usize) -> (u32, u32) {
-        let b = &self.t.bytes()[4 * i..4 * i + 4];
+        let b = &self.t[4 * i..4 * i + 4];
         let e = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         (e & 0xffff, e >> 16)
     }
@@ -518,7 +475,7 @@ impl Counts {
             n1 = n1.div_ceil(2);
         }
         let e = n0 | n1 << 16;
-        self.t.bytes_mut()[4 * i..4 * i + 4].copy_from_slice(&e.to_le_bytes());
+        self.t[4 * i..4 * i + 4].copy_from_slice(&e.to_le_bytes());
     }
 }
 

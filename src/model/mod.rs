@@ -65,6 +65,7 @@ pub mod cm;
 mod grid;
 mod iid;
 pub mod mixture;
+mod table;
 
 pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
 pub use cm::Cm;

@@ -10,6 +10,7 @@
 //! Call contract ([`crate::model::BitModel`]): `p1()`, then `update(bit)`, 8 times a byte.
 
 use super::Config;
+use crate::model::table::{Table, mix64};
 use std::sync::OnceLock;
 
 use super::adaptive::{Apm, Mixer, StateMap};
@@ -20,55 +21,6 @@ const SLOT: usize = 16;
 /// History reserved for a primer.
 const PRIMER_ROOM: usize = 4096;
 const BUCKET: usize = 64;
-
-#[inline]
-fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 31;
-    x = x.wrapping_mul(0x7fb5_d329_728e_a185);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x81da_def4_bc2d_d44d);
-    x ^ (x >> 33)
-}
-
-/// The shared hash table's memory: an anonymous zeroed mapping, backed by huge pages
-/// where the system allows (most lookups miss the cache; with 4 KiB pages they miss the
-/// TLB too), or a plain vector if mapping fails.
-enum Table {
-    Mapped(memmap2::MmapMut),
-    Plain(Vec<u8>),
-}
-
-impl Table {
-    fn new(bytes: usize) -> Table {
-        match memmap2::MmapMut::map_anon(bytes) {
-            Ok(m) => {
-                #[cfg(target_os = "linux")]
-                let _ = m.advise(memmap2::Advice::HugePage);
-                Table::Mapped(m)
-            }
-            Err(_) => Table::Plain(vec![0; bytes]),
-        }
-    }
-}
-
-impl std::ops::Deref for Table {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Table::Mapped(m) => m,
-            Table::Plain(v) => v,
-        }
-    }
-}
-
-impl std::ops::DerefMut for Table {
-    fn deref_mut(&mut self) -> &mut [u8] {
-        match self {
-            Table::Mapped(m) => m,
-            Table::Plain(v) => v,
-        }
-    }
-}
 
 /// Match model: the longest earlier occurrence of the recent bytes predicts the next.
 struct Match {
