@@ -2093,3 +2093,32 @@ fn public_corpora_round_trip_through_the_cli() {
         start.elapsed().as_secs_f64()
     );
 }
+
+/// Ctrl-C in the middle of a compression: exit status 130, no output and no temporary
+/// file left, the input untouched.
+#[test]
+fn interrupt_leaves_no_partial_output() {
+    let d = tempdir();
+    let data = text(2_000_000, 41);
+    write(d.path(), "big.txt", &data);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kraft"))
+        .current_dir(d.path())
+        .args(["compress", "-l", "9", "big.txt"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    let names: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["big.txt"], "left behind: {names:?}");
+    assert_eq!(std::fs::read(d.path().join("big.txt")).unwrap(), data);
+}

@@ -5,6 +5,7 @@ use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use tempfile::NamedTempFile;
 
@@ -78,6 +79,25 @@ impl Read for Input {
     }
 }
 
+/// Temporary outputs not yet renamed into place: removed by [`remove_pending`] when the
+/// process is interrupted (an ordinary error drops them, which removes them too).
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Remove every temporary output still pending (for the interrupt handler).
+pub fn remove_pending() {
+    let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    for path in pending.iter() {
+        let _ = fs::remove_file(path);
+    }
+}
+
+fn forget_pending(path: &Path) {
+    PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|p| p != path);
+}
+
 /// Where data goes: standard output, or a temporary file beside the target that is
 /// renamed into place only by [`Output::commit`].
 pub enum Output {
@@ -122,6 +142,10 @@ impl Output {
             }))
             .tempfile_in(dir)
             .map_err(|e| format!("{shown}: cannot create a file in {}: {e}", dir.display()))?;
+        PENDING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tmp.path().to_path_buf());
         Ok(Output::File {
             tmp,
             target: target.to_path_buf(),
@@ -175,11 +199,13 @@ impl Output {
                     let atime = filetime::FileTime::from_last_access_time(&meta);
                     filetime::set_file_times(tmp.path(), atime, mtime)?;
                 }
+                let path = tmp.path().to_path_buf();
                 let done = if force {
                     tmp.persist(&target).map(|_| ())
                 } else {
                     tmp.persist_noclobber(&target).map(|_| ())
                 };
+                forget_pending(&path);
                 done.map_err(|e| {
                     let kind = e.error.kind();
                     io::Error::new(kind, format!("{}: {}", target.display(), e.error))

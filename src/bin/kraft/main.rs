@@ -232,6 +232,13 @@ struct ReportArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no partial output is left behind; inputs
+    // are only removed after a complete output is in place, so they are untouched.
+    let _ = ctrlc::set_handler(|| {
+        files::remove_pending();
+        eprintln!("kraft: interrupted");
+        std::process::exit(130);
+    });
     let result = match cli.command {
         Command::Compress(a) => compress_all(&a),
         Command::Decompress(a) => decompress_all(&a),
