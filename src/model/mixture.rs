@@ -22,7 +22,8 @@
 //! bits-back is the report's `initial_bits`. With bits-back off, every segment is naive.
 //!
 //! **Parameters** per block: M − 1 (one byte; 255: a block of one repeated byte follows),
-//! where the naive segments start (varint), then π and the M components as i.i.d. tables.
+//! where the naive segments start (varint), then π (when M > 1) and the M components as
+//! i.i.d. tables.
 //! **Memory**: the responsibilities (4·M bytes per segment) while fitting; the tables
 //! and a 64 KiB decoding lookup per component while coding.
 
@@ -206,12 +207,7 @@ impl Model for Mixture {
         } else {
             0
         };
-        params.push((model.components.len() - 1) as u8);
-        varint::write(params, model.naive_from as u64);
-        write_table(&model.prior_freq, params);
-        for c in &model.components {
-            write_table(c.frequencies(), params);
-        }
+        model.write_params(params);
         Ok(Predictor::Latent(Box::new(model)))
     }
 
@@ -236,19 +232,26 @@ impl Model for Mixture {
             .ok()
             .filter(|&n| n <= len)
             .ok_or_else(|| Error::corrupt("mixture naive tail starts after the block"))?;
-        let prior_freq = read_table(&mut input)?;
-        let expected = if m == 1 { 2 } else { m };
-        if prior_freq[expected..].iter().any(|&f| f != 0) || prior_freq[..expected].contains(&0) {
+        let prior_freq = if m == 1 {
+            [0; 256]
+        } else {
+            read_table(&mut input)?
+        };
+        if m > 1 && (prior_freq[m..].iter().any(|&f| f != 0) || prior_freq[..m].contains(&0)) {
             return Err(Error::corrupt("mixture prior does not match its size"));
         }
         let mut components = Vec::with_capacity(m);
-        for _ in 0..expected {
+        for _ in 0..m {
             components.push(Categorical::from_frequencies(read_table(&mut input)?)?.with_lookup());
         }
         if !input.is_empty() {
             return Err(Error::corrupt("trailing bytes after the mixture tables"));
         }
-        let model = Fitted::new(prior_freq, components, self.segment, naive_from)?;
+        let model = if m == 1 {
+            Fitted::single(components.remove(0), self.segment, naive_from)?
+        } else {
+            Fitted::new(prior_freq, components, self.segment, naive_from)?
+        };
         Ok(Predictor::Latent(Box::new(model)))
     }
 
@@ -265,15 +268,51 @@ impl Model for Mixture {
 
 /// A fitted mixture, as the coder uses it.
 struct Fitted {
-    /// π as 16-bit frequencies (for one component: [ONE − 1, 1] over two copies).
+    /// π as 16-bit frequencies.
     prior_freq: [u32; 256],
     prior: Categorical,
     components: Vec<Categorical>,
     segment: Segment,
     naive_from: usize,
+    /// One component, coded as two copies of it under π = [ONE − 1, 1] (a prior needs two
+    /// values); only the one table is stored.
+    single: bool,
 }
 
 impl Fitted {
+    /// One component: stored as its table alone.
+    fn single(component: Categorical, segment: Segment, naive_from: usize) -> Result<Self> {
+        let mut prior_freq = [0u32; 256];
+        prior_freq[0] = ONE - 1;
+        prior_freq[1] = 1;
+        let mut model = Fitted::new(
+            prior_freq,
+            vec![component.clone(), component],
+            segment,
+            naive_from,
+        )?;
+        model.single = true;
+        Ok(model)
+    }
+
+    /// The stored parameters: M − 1, where the naive tail starts, then π (unless there is
+    /// one component) and each component's table.
+    fn write_params(&self, out: &mut Vec<u8>) {
+        let stored = if self.single {
+            1
+        } else {
+            self.components.len()
+        };
+        out.push((stored - 1) as u8);
+        varint::write(out, self.naive_from as u64);
+        if !self.single {
+            write_table(&self.prior_freq, out);
+        }
+        for c in &self.components[..stored] {
+            write_table(c.frequencies(), out);
+        }
+    }
+
     fn new(
         prior_freq: [u32; 256],
         components: Vec<Categorical>,
@@ -295,6 +334,7 @@ impl Fitted {
             components,
             segment,
             naive_from,
+            single: false,
         })
     }
 }
@@ -356,7 +396,7 @@ impl LatentModel for Fitted {
     }
 
     fn components(&self) -> usize {
-        if self.prior_freq[1] == 1 && self.components.len() == 2 && self.prior_freq[0] == ONE - 1 {
+        if self.single {
             1
         } else {
             self.components.len()
@@ -409,21 +449,15 @@ impl Estimate {
         for p in &self.p {
             components.push(Categorical::from_frequencies(table(p))?.with_lookup());
         }
-        let mut prior_freq = [0u32; 256];
         if self.pi.len() == 1 {
-            // One component: two copies, the second almost never chosen.
-            prior_freq[0] = ONE - 1;
-            prior_freq[1] = 1;
-            components.push(components[0].clone());
-        } else {
-            let counts: [u64; 256] = std::array::from_fn(|z| {
-                self.pi
-                    .get(z)
-                    .map_or(0, |&pi| ((pi * 1e9).ceil() as u64).max(1))
-            });
-            prior_freq = quantize(&counts);
+            return Fitted::single(components.remove(0), segment, usize::MAX);
         }
-        Fitted::new(prior_freq, components, segment, usize::MAX)
+        let counts: [u64; 256] = std::array::from_fn(|z| {
+            self.pi
+                .get(z)
+                .map_or(0, |&pi| ((pi * 1e9).ceil() as u64).max(1))
+        });
+        Fitted::new(quantize(&counts), components, segment, usize::MAX)
     }
 }
 
@@ -505,16 +539,9 @@ fn description_length(model: &Fitted, block: &[u8], cuts: &[usize]) -> (f64, f64
         let top = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         bits -= top + l.iter().map(|&x| (x - top).exp2()).sum::<f64>().log2();
     }
-    let mut table = Vec::new();
-    write_table(&model.prior_freq, &mut table);
-    for c in &model.components[..if m == 2 && model.prior_freq[1] == 1 {
-        1
-    } else {
-        m
-    }] {
-        write_table(c.frequencies(), &mut table);
-    }
-    (bits, 8.0 * table.len() as f64)
+    let mut params = Vec::new();
+    model.write_params(&mut params);
+    (bits, 8.0 * params.len() as f64)
 }
 
 /// EM for `m` components from a seeded k-means++ start.
