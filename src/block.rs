@@ -70,6 +70,8 @@ pub(crate) fn decode(
 ) -> Result<()> {
     let start = out.len();
     let raw_len = usize::try_from(frame.raw_len).map_err(|_| Error::corrupt("block too large"))?;
+    // Address space only: the pages are touched as bytes are decoded.
+    crate::read::reserve(out, frame.raw_len)?;
     if frame.kind == BLOCK_STORED {
         out.extend_from_slice(data);
     } else {

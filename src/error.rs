@@ -60,6 +60,18 @@ pub enum Error {
     /// An option has a value that is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// Coding would need more memory than the limit allows.
+    #[error("needs {needed} bytes of memory ({}), more than the limit of {limit} bytes ({})", mib(*needed), mib(*limit))]
+    MemoryLimit {
+        /// Bytes the stream or the options need at most.
+        needed: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 
 impl Error {
@@ -94,6 +106,7 @@ impl From<Error> for io::Error {
             Error::InvalidOption(_) | Error::UnknownModelName(_) => {
                 io::Error::new(io::ErrorKind::InvalidInput, e)
             }
+            Error::MemoryLimit { .. } => io::Error::new(io::ErrorKind::OutOfMemory, e),
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
     }

@@ -61,7 +61,7 @@ pub use error::{Error, Result};
 pub use options::{
     DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
 };
-pub use read::{Decoder, StreamInfo, inspect};
+pub use read::{Decoder, StreamInfo, decoder_memory, inspect};
 pub use report::Report;
 pub use write::{Encoder, Stats};
 

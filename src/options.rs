@@ -149,6 +149,20 @@ impl Options {
         self.block_size.unwrap_or_else(|| model.block_size())
     }
 
+    /// The most memory compressing with these options can take, in bytes: per thread,
+    /// the model's working set and three blocks' worth of buffers (the block being
+    /// filled or coded, its coded data, a stored copy). A block is the block size in
+    /// force, or the declared content size if smaller.
+    ///
+    /// # Errors
+    /// [`Error::UnknownModelName`] if no built-in model has the selected name.
+    pub fn compress_memory(&self) -> Result<u64> {
+        let model = self.build_model()?;
+        let block = self.block_size_for(model.as_ref()) as u64;
+        let block = self.content_size.map_or(block, |n| block.min(n)).max(1);
+        Ok(self.threads as u64 * (model.memory(block as usize) as u64 + 3 * block))
+    }
+
     /// Check ranges.
     ///
     /// # Errors

@@ -50,8 +50,10 @@ struct Body {
 ///
 /// Every block is checked against its CRC before any of its bytes are returned, and the
 /// stream's length and CRC against its trailer before end of file is reported, so a
-/// reader that reaches `Ok(0)` has received exactly the original data. Memory: one block
-/// plus the model's working set.
+/// reader that reaches `Ok(0)` has received exactly the original data. Memory: at most
+/// [`decoder_memory`] of each stream (the model's working set and three blocks' worth of
+/// buffers), whatever the stream's length; [`Decoder::memory_limit`] refuses streams that
+/// would need more before anything is allocated for them.
 ///
 /// ```
 /// use std::io::Read;
@@ -69,6 +71,7 @@ pub struct Decoder<R: Read> {
     pos: usize,
     data: Vec<u8>,
     streams: Vec<StreamInfo>,
+    memory_limit: Option<u64>,
 }
 
 impl<R: Read> Decoder<R> {
@@ -87,7 +90,17 @@ impl<R: Read> Decoder<R> {
             pos: 0,
             data: Vec::new(),
             streams: Vec::new(),
+            memory_limit: None,
         }
+    }
+
+    /// Refuse any stream whose [`decoder_memory`] is above `bytes` with
+    /// [`Error::MemoryLimit`], before building its model or reading its blocks. `None`
+    /// (the default) leaves only the format's own bounds (blocks of at most 1 GiB).
+    #[must_use]
+    pub fn memory_limit(mut self, bytes: Option<u64>) -> Self {
+        self.memory_limit = bytes;
+        self
     }
 
     /// The streams read to the end so far.
@@ -126,6 +139,12 @@ impl<R: Read> Decoder<R> {
                     }
                     Some(header) => {
                         let model = self.registry.build(header.model, &header.settings)?;
+                        if let Some(limit) = self.memory_limit {
+                            let needed = decoder_memory(&header, model.as_ref());
+                            if needed > limit {
+                                return Err(Error::MemoryLimit { needed, limit });
+                            }
+                        }
                         let compressed = header.encoded_len() as u64;
                         self.state = State::Body(Box::new(Body {
                             header,
@@ -160,9 +179,16 @@ impl<R: Read> Decoder<R> {
 
     fn read_block(&mut self, body: &mut Body, frame: &BlockHeader) -> Result<()> {
         let index = body.blocks;
+        if let Some(n) = body.header.content_size {
+            if body.total + frame.raw_len > n {
+                return Err(Error::Content(format!(
+                    "more data than the {n} bytes the header declares"
+                )));
+            }
+        }
         self.data.clear();
-        // Grows only as data actually arrives: a frame cannot make us allocate more than
-        // the input backs up.
+        // Reserved, not touched: pages become resident only as data arrives.
+        reserve(&mut self.data, frame.data_len)?;
         (&mut self.inner)
             .take(frame.data_len)
             .read_to_end(&mut self.data)?;
@@ -180,15 +206,34 @@ impl<R: Read> Decoder<R> {
         body.blocks += 1;
         body.stored += u64::from(frame.kind == crate::format::BLOCK_STORED);
         body.compressed += frame.encoded_len() as u64 + frame.data_len;
-        if let Some(n) = body.header.content_size {
-            if body.total > n {
-                return Err(Error::Content(format!(
-                    "more data than the {n} bytes the header declares"
-                )));
-            }
-        }
         Ok(())
     }
+}
+
+/// Make room for `n` more bytes in `v` without aborting if the allocator refuses.
+pub(crate) fn reserve(v: &mut Vec<u8>, n: u64) -> Result<()> {
+    usize::try_from(n)
+        .ok()
+        .and_then(|n| v.try_reserve_exact(n).ok())
+        .ok_or_else(|| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!("cannot allocate {n} bytes for a block"),
+            ))
+        })
+}
+
+/// The most memory decoding a stream with `header` can take, in bytes: the working set
+/// of `model` (built from the header's settings) for one block, plus three blocks' worth
+/// of buffers (the coded block, a word copy of it for the ANS coders, the decoded block).
+/// A block is the header's block size, or the declared content size if smaller. The
+/// figure does not grow with the stream's length; `kraft info` shows it per file.
+pub fn decoder_memory(header: &Header, model: &dyn Model) -> u64 {
+    let block = header
+        .content_size
+        .map_or(header.block_size, |n| header.block_size.min(n))
+        .max(1);
+    model.memory(block as usize) as u64 + 3 * block
 }
 
 fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {

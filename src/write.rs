@@ -92,12 +92,17 @@ impl Core {
         if self.poisoned {
             return Err(poisoned());
         }
-        if self.pending.capacity() == 0 {
-            self.pending
-                .reserve(self.block_size.min(buf.len().max(1 << 16)));
-        }
         let room = self.block_size - self.pending.len();
         let n = room.min(buf.len());
+        let len = self.pending.len();
+        if self.pending.capacity() < len + n {
+            // Double as data arrives, but never past one block.
+            let cap = (2 * self.pending.capacity())
+                .max(len + n)
+                .max(1 << 16)
+                .min(self.block_size);
+            self.pending.reserve_exact(cap - len);
+        }
         self.pending.extend_from_slice(&buf[..n]);
         if self.pending.len() == self.block_size {
             self.ready.push(std::mem::take(&mut self.pending));

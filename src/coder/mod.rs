@@ -17,13 +17,19 @@
 //!
 //! Payloads are sequences of little-endian `u32` words. The coders have no end marker
 //! and no integrity check of their own: every decode loop is bounded by the block length
-//! stored in the container, and the container checks a CRC of the decoded block.
+//! stored in the container, and the container checks a CRC of the decoded block. The
+//! range decoder also stops as soon as it asks for words past the end of its payload
+//! (a stream from the encoder never does, see [`PayloadWords`]), so a damaged or forged
+//! block cannot make it produce more than about 2^17 bytes per payload word, and a
+//! payload with words left over after the last symbol is rejected.
 
 use std::borrow::Borrow;
 use std::num::NonZeroU32;
 
+use constriction::Queue;
+use constriction::backends::{IntoReadWords, ReadWords};
 use constriction::stream::model::{DecoderModel, EncoderModel, EntropyModel};
-use constriction::stream::queue::{DefaultRangeDecoder, DefaultRangeEncoder};
+use constriction::stream::queue::{DefaultRangeEncoder, RangeDecoder};
 use constriction::stream::stack::DefaultAnsCoder;
 use constriction::stream::{Decode, Encode};
 
@@ -322,26 +328,21 @@ pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8
         }
         Predictor::Static(model) => decode_static(&model, payload, len, out),
         Predictor::Bytes(mut model) => {
-            let mut dec = DefaultRangeDecoder::from_compressed(words(payload)?)
-                .map_err(|_| Error::corrupt("range coder payload too short"))?;
+            let mut dec = range_decoder(payload)?;
             drive_bytes(model.as_mut(), len, |q| {
-                let b = dec
-                    .decode_symbol(q)
-                    .map_err(|_| Error::corrupt("range decoder error"))?;
+                let b = dec.decode_symbol(q).map_err(range_error)?;
                 out.push(b);
                 Ok(b)
-            })
+            })?;
+            range_finished(dec)
         }
         Predictor::Latent(model) => decode_latent(model.as_ref(), payload, len, out),
         Predictor::Bits(mut model) => {
-            let mut dec = DefaultRangeDecoder::from_compressed(words(payload)?)
-                .map_err(|_| Error::corrupt("range coder payload too short"))?;
+            let mut dec = range_decoder(payload)?;
             let mut cur = 0u8;
             let mut pos = 0;
             drive_bits(model.as_mut(), len, |p| {
-                let bit = dec
-                    .decode_symbol(p)
-                    .map_err(|_| Error::corrupt("range decoder error"))?;
+                let bit = dec.decode_symbol(p).map_err(range_error)?;
                 cur = (cur << 1) | u8::from(bit);
                 pos += 1;
                 if pos == 8 {
@@ -349,7 +350,8 @@ pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8
                     pos = 0;
                 }
                 Ok(bit)
-            })
+            })?;
+            range_finished(dec)
         }
     }
 }
@@ -463,7 +465,6 @@ fn decode_static(model: &Categorical, payload: &[u8], len: usize, out: &mut Vec<
     };
     let bad = |_| Error::corrupt("ANS decoder error");
     let start = out.len();
-    out.reserve(len.min(8 << 20));
     for _ in 0..len / LANES {
         let b0 = a0.decode_symbol(model).map_err(bad)?;
         let b1 = a1.decode_symbol(model).map_err(bad)?;
@@ -666,6 +667,85 @@ fn impossible() -> Error {
 
 fn words_to_bytes(words: &[u32]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// The payload of a range-coded block as the decoder's word source.
+///
+/// The encoder's stream is its renormalization words plus one or two sealing words; the
+/// decoder reads two words to start and then one per renormalization, the same ones at
+/// the same symbols. So decoding a stream from the encoder asks for at most one word past
+/// the end, and has read every word when the last symbol is out. Asking for more means
+/// the payload was damaged or forged: the read fails and decoding stops there.
+struct PayloadWords<'a> {
+    bytes: &'a [u8],
+    past_end: u32,
+}
+
+/// Words a decoder may ask for beyond the payload (one needed, one spare).
+const MAX_PAST_END: u32 = 2;
+
+/// The range decoder read past the end of its payload.
+#[derive(Debug)]
+struct PastEnd;
+
+impl ReadWords<u32, Queue> for PayloadWords<'_> {
+    type ReadError = PastEnd;
+
+    #[inline]
+    fn read(&mut self) -> std::result::Result<Option<u32>, PastEnd> {
+        if let Some((word, rest)) = self.bytes.split_first_chunk::<4>() {
+            self.bytes = rest;
+            return Ok(Some(u32::from_le_bytes(*word)));
+        }
+        self.past_end += 1;
+        if self.past_end > MAX_PAST_END {
+            return Err(PastEnd);
+        }
+        Ok(None)
+    }
+
+    fn maybe_exhausted(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+impl<'a> IntoReadWords<u32, Queue> for PayloadWords<'a> {
+    type IntoReadWords = Self;
+
+    fn into_read_words(self) -> Self {
+        self
+    }
+}
+
+type PayloadDecoder<'a> = RangeDecoder<u32, u64, PayloadWords<'a>>;
+
+fn range_decoder(payload: &[u8]) -> Result<PayloadDecoder<'_>> {
+    if payload.len() % 4 != 0 {
+        return Err(Error::corrupt("payload length is not a multiple of 4"));
+    }
+    RangeDecoder::from_compressed(PayloadWords {
+        bytes: payload,
+        past_end: 0,
+    })
+    .map_err(|_| Error::corrupt("range coder payload too short"))
+}
+
+fn range_error<E: std::fmt::Debug>(e: constriction::CoderError<E, PastEnd>) -> Error {
+    match e {
+        constriction::CoderError::Backend(PastEnd) => {
+            Error::corrupt("coded data ends before the block does")
+        }
+        constriction::CoderError::Frontend(_) => Error::corrupt("range decoder error"),
+    }
+}
+
+fn range_finished(dec: PayloadDecoder<'_>) -> Result<()> {
+    if !dec.into_raw_parts().0.bytes.is_empty() {
+        return Err(Error::corrupt(
+            "range coder payload has data left after the last symbol",
+        ));
+    }
+    Ok(())
 }
 
 fn words(payload: &[u8]) -> Result<Vec<u32>> {

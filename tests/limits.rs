@@ -1,0 +1,270 @@
+//! Bounded resources: what a stream declares can never make the decoder take more memory
+//! or time than its data backs up, or more memory than `Decoder::memory_limit` allows.
+//!
+//! Forged streams are rebuilt with valid checksums (header CRC, frame fields), so they get
+//! past every integrity check that comes before decoding.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use kraft::format::{BlockHeader, Header, Trailer};
+use kraft::{Decoder, Error, Options};
+
+/// A parsed single-stream file: header, blocks (frame and data), trailer.
+struct Parsed {
+    header: Header,
+    blocks: Vec<(BlockHeader, Vec<u8>)>,
+    trailer: Trailer,
+}
+
+fn parse(stream: &[u8]) -> Parsed {
+    let mut r = stream;
+    let header = Header::read_from(&mut r).unwrap().unwrap();
+    let mut blocks = Vec::new();
+    while let Some(frame) = BlockHeader::read_from(&mut r, header.block_size).unwrap() {
+        let (data, rest) = r.split_at(frame.data_len as usize);
+        blocks.push((frame, data.to_vec()));
+        r = rest;
+    }
+    let trailer = Trailer::read_from(&mut r).unwrap();
+    assert!(r.is_empty());
+    Parsed {
+        header,
+        blocks,
+        trailer,
+    }
+}
+
+fn build(p: &Parsed) -> Vec<u8> {
+    let mut out = p.header.to_bytes();
+    for (frame, data) in &p.blocks {
+        frame.write(&mut out);
+        out.extend_from_slice(data);
+    }
+    p.trailer.write_with_end(&mut out);
+    out
+}
+
+fn text(n: usize) -> Vec<u8> {
+    let words = ["entropy ", "model ", "bits ", "the ", "of ", "kraft\n"];
+    let mut x = 12345u64;
+    let mut out = Vec::with_capacity(n + 8);
+    while out.len() < n {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.extend_from_slice(words[(x >> 33) as usize % words.len()].as_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+/// Decode everything, returning the error (if any), the bytes produced and the time taken.
+fn decode(stream: &[u8], limit: Option<u64>) -> (Option<Error>, usize, Duration) {
+    let start = Instant::now();
+    let mut out = Vec::new();
+    let err = Decoder::new(stream)
+        .memory_limit(limit)
+        .read_all(&mut out)
+        .err();
+    (err, out.len(), start.elapsed())
+}
+
+/// A real stream of 4 KiB whose header and frame then claim a block of `claim` bytes.
+fn forged_block(model: &str, level: u8, claim: u64) -> Vec<u8> {
+    let packed = kraft::compress(&text(4096), &Options::new().model(model).level(level)).unwrap();
+    let mut p = parse(&packed);
+    assert_eq!(p.blocks.len(), 1);
+    p.header.block_size = claim;
+    p.header.content_size = None;
+    p.blocks[0].0.raw_len = claim;
+    p.trailer.content_size = claim;
+    build(&p)
+}
+
+#[test]
+fn a_forged_huge_block_with_little_data_fails_fast() {
+    // The adaptive models' range decoder stops when it asks for words the payload does not
+    // have, so a forged 1 GiB block fails after a few hundred KiB of output at most.
+    for model in ["cm"] {
+        for level in [1u8, 6] {
+            let forged = forged_block(model, level, 1 << 30);
+            assert!(forged.len() < 8192);
+            let (err, produced, took) = decode(&forged, None);
+            let err = err.unwrap_or_else(|| panic!("{model} -l{level}: forged block accepted"));
+            assert!(
+                matches!(
+                    err,
+                    Error::Corrupt { block: Some(0), .. } | Error::Checksum { block: 0, .. }
+                ),
+                "{model} -l{level}: {err}"
+            );
+            assert_eq!(produced, 0, "{model}: nothing of a bad block is returned");
+            assert!(
+                took < Duration::from_secs(3),
+                "{model} -l{level}: took {took:?} to reject a forged 1 GiB block"
+            );
+        }
+    }
+}
+
+#[test]
+fn forged_blocks_of_the_ans_models_are_rejected() {
+    // The ANS decoders (i.i.d., mixture) have no early stop: a stack that has run empty
+    // legitimately yields a run of the first symbol at no cost. A forged block is decoded
+    // to its declared length, within one block's memory, and then rejected by its checks.
+    for model in ["iid", "mixture"] {
+        let (err, produced, _) = decode(&forged_block(model, 6, 64 << 20), None);
+        let err = err.expect("a forged block must not decode");
+        assert!(
+            matches!(
+                err,
+                Error::Corrupt { block: Some(0), .. } | Error::Checksum { block: 0, .. }
+            ),
+            "{model}: {err}"
+        );
+        assert_eq!(produced, 0);
+    }
+}
+
+#[test]
+fn the_range_decoder_stops_at_the_end_of_its_payload() {
+    let data = text(1 << 16);
+    let packed = kraft::compress(&data, &Options::new().model("cm").level(1)).unwrap();
+    let mut p = parse(&packed);
+    let (frame, payload) = &mut p.blocks[0];
+    // Keep the parameters (a varint length and its bytes) and two words of the payload.
+    let params = payload[0] as usize + 1;
+    payload.truncate(params + 8);
+    frame.data_len = payload.len() as u64;
+    let (err, _, took) = decode(&build(&p), None);
+    let err = err.expect("a truncated payload must not decode");
+    assert!(
+        err.to_string()
+            .contains("coded data ends before the block does"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
+#[test]
+fn payload_words_left_after_the_last_symbol_are_rejected() {
+    let data = text(1 << 12);
+    let packed = kraft::compress(&data, &Options::new().model("cm").level(1)).unwrap();
+    let mut p = parse(&packed);
+    let (frame, payload) = &mut p.blocks[0];
+    // One extra word may be read as the padding past the end; two cannot.
+    payload.extend_from_slice(&[0; 8]);
+    frame.data_len += 8;
+    let (err, _, _) = decode(&build(&p), None);
+    let err = err.expect("trailing words must be refused");
+    assert!(
+        err.to_string().contains("data left after the last symbol"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_block_larger_than_the_declared_content_is_refused_before_decoding() {
+    let data = text(1 << 12);
+    let packed =
+        kraft::compress(&data, &Options::new().model("cm").content_size(Some(4096))).unwrap();
+    let mut p = parse(&packed);
+    p.header.content_size = Some(100);
+    let (err, produced, _) = decode(&build(&p), None);
+    assert!(matches!(err, Some(Error::Content(_))), "{err:?}");
+    assert_eq!(produced, 0);
+}
+
+#[test]
+fn memory_limit_refuses_streams_that_could_need_more() {
+    let data = text(1 << 16);
+    for (model, level) in [
+        ("cm", 1u8),
+        ("cm", 6),
+        ("cm", 9),
+        ("iid", 6),
+        ("mixture", 6),
+    ] {
+        let packed = kraft::compress(&data, &Options::new().model(model).level(level)).unwrap();
+        let header = Header::read_from(&mut &packed[..]).unwrap().unwrap();
+        let built = kraft::Registry::builtin()
+            .build(header.model, &header.settings)
+            .unwrap();
+        let needed = kraft::decoder_memory(&header, built.as_ref());
+        // At least the three buffers of one block; content size 64 KiB bounds the block.
+        assert!(needed >= 3 * data.len() as u64, "{model}: {needed}");
+        let (err, produced, _) = decode(&packed, Some(needed - 1));
+        match err {
+            Some(Error::MemoryLimit { needed: n, limit }) => {
+                assert_eq!((n, limit), (needed, needed - 1));
+            }
+            other => panic!("{model} -l{level}: expected a memory-limit error, got {other:?}"),
+        }
+        assert_eq!(produced, 0);
+        let (err, produced, _) = decode(&packed, Some(needed));
+        assert!(err.is_none(), "{model}: {err:?}");
+        assert_eq!(produced, data.len());
+    }
+}
+
+#[test]
+fn the_limit_applies_to_what_the_header_declares() {
+    // A forged header that declares 1 GiB blocks is refused under a 256 MiB limit before
+    // a single block is read, whatever follows it.
+    let packed = kraft::compress(b"tiny", &Options::new().model("iid")).unwrap();
+    let mut p = parse(&packed);
+    p.header.block_size = 1 << 30;
+    p.header.content_size = None;
+    let (err, _, _) = decode(&build(&p), Some(256 << 20));
+    match err {
+        Some(Error::MemoryLimit { needed, .. }) => assert!(needed >= 3 << 30),
+        other => panic!("expected a memory-limit error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_decompression_bomb_streams_within_the_limit() {
+    // 256 MiB of zeros in 1 MiB blocks: a stream of a few KiB that expands 10^4-fold. It is
+    // decoded one block at a time under a 4 MiB limit, read through a small buffer.
+    let total = 256usize << 20;
+    let block = 1usize << 20;
+    let mut enc =
+        kraft::Encoder::new(Vec::new(), &Options::new().model("iid").block_size(block)).unwrap();
+    let zeros = vec![0u8; block];
+    for _ in 0..total / block {
+        std::io::Write::write_all(&mut enc, &zeros).unwrap();
+    }
+    let packed = enc.finish().unwrap();
+    assert!(packed.len() < 8192, "{} bytes", packed.len());
+    let mut dec = Decoder::new(&packed[..]).memory_limit(Some(4 << 20));
+    let mut buf = vec![0u8; 1 << 16];
+    let mut seen = 0usize;
+    loop {
+        let n = dec.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        assert!(buf[..n].iter().all(|&b| b == 0));
+        seen += n;
+    }
+    assert_eq!(seen, total);
+}
+
+#[test]
+fn compress_memory_counts_threads_and_blocks() {
+    let one = Options::new().level(6).compress_memory().unwrap();
+    let two = Options::new()
+        .level(6)
+        .threads(2)
+        .compress_memory()
+        .unwrap();
+    assert_eq!(two, 2 * one);
+    let small = Options::new()
+        .level(6)
+        .content_size(Some(1000))
+        .compress_memory()
+        .unwrap();
+    assert!(small < one);
+    assert!(one >= 3 * (16 << 20));
+}
