@@ -2122,3 +2122,154 @@ fn interrupt_leaves_no_partial_output() {
     assert_eq!(names, ["big.txt"], "left behind: {names:?}");
     assert_eq!(std::fs::read(d.path().join("big.txt")).unwrap(), data);
 }
+
+// ---------------------------------------------------------------------------------------
+// --memory-limit
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn memory_limit_refuses_to_decode_a_stream_that_needs_more() {
+    let d = tempdir();
+    let data = text(200_000, 43);
+    write(d.path(), "t", &data);
+    ok(kraft(d.path()).args(["compress", "t", "-o", "t.kft"]));
+    let needed = info_json(d.path(), "t.kft")[0]["decoder_memory_bytes"]
+        .as_u64()
+        .unwrap();
+    let below = (needed - 1).to_string();
+    fails1(kraft(d.path()).args(["decompress", "--memory-limit", &below, "t.kft", "-o", "u"]))
+        .stderr(predicate::str::contains("more than the limit"));
+    fails1(kraft(d.path()).args(["test", "--memory-limit", &below, "t.kft"]))
+        .stderr(predicate::str::contains("more than the limit"));
+    assert_eq!(names(d.path()), set(&["t", "t.kft"]));
+    ok(kraft(d.path()).args([
+        "decompress",
+        "--memory-limit",
+        &needed.to_string(),
+        "t.kft",
+        "-o",
+        "u",
+    ]));
+    assert_eq!(read(d.path().join("u")), data);
+    usage_error(kraft(d.path()).args(["decompress", "--memory-limit", "lots", "t.kft"]));
+}
+
+#[test]
+fn memory_limit_lowers_compression_threads_and_fails_below_one() {
+    let d = tempdir();
+    let data = text(300_000, 44);
+    let one = compress_bytes(d.path(), &data, &["-l", "1", "--block-size", "64K"]);
+    // Level 1 with 64 KiB blocks: a few MiB per thread; 8 threads do not fit in 40 MiB.
+    let limited = compress_bytes(
+        d.path(),
+        &data,
+        &[
+            "-l",
+            "1",
+            "--block-size",
+            "64K",
+            "-T",
+            "8",
+            "--memory-limit",
+            "40M",
+        ],
+    );
+    assert_eq!(
+        limited, one,
+        "the output does not depend on the thread count"
+    );
+    fails1(
+        kraft(d.path())
+            .args(["compress", "-l", "6", "--memory-limit", "1M"])
+            .write_stdin(data),
+    )
+    .stderr(predicate::str::contains("more than the limit"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Full disk
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_full_disk_on_stdout_is_an_error() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full on this system");
+        return;
+    }
+    let d = tempdir();
+    let data = text(100_000, 45);
+    write(d.path(), "t", &data);
+    ok(kraft(d.path()).args(["compress", "-k", "t"]));
+    for args in [["compress", "-c", "t"], ["decompress", "-c", "t.kft"]] {
+        let full = fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kraft"))
+            .current_dir(d.path())
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr_of(&out).contains("No space left on device"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+    assert_eq!(read(d.path().join("t")), data);
+}
+
+/// Run kraft through `sh` with files limited to `blocks` × 512 bytes (`ulimit -f`) and
+/// SIGXFSZ ignored, so a write past the limit fails with EFBIG as on a full file system.
+fn kraft_with_file_limit(dir: &Path, blocks: u32, args: &str) -> Output {
+    let bin = assert_cmd::cargo::cargo_bin("kraft");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {blocks}; exec '{}' {args}",
+        bin.display()
+    );
+    let out = std::process::Command::new("sh")
+        .current_dir(dir)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_no_panic(&out);
+    out
+}
+
+#[test]
+fn a_write_that_does_not_fit_leaves_no_partial_output() {
+    let d = tempdir();
+    // Random bytes: the compressed file is as large as the input, 200 KB, over the 64 KiB
+    // the limit allows; the decompressed one too.
+    let data = random_bytes(200_000, 46);
+    write(d.path(), "r", &data);
+    let out = kraft_with_file_limit(d.path(), 128, "compress -l 1 r");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("File too large"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(names(d.path()), set(&["r"]));
+    assert_no_temp_files(d.path());
+    assert_eq!(read(d.path().join("r")), data);
+
+    ok(kraft(d.path()).args(["compress", "-l", "1", "--rm", "r"]));
+    let packed = read(d.path().join("r.kft"));
+    let out = kraft_with_file_limit(d.path(), 128, "decompress --rm r.kft");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("File too large"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(
+        names(d.path()),
+        set(&["r.kft"]),
+        "--rm keeps the input on failure"
+    );
+    assert_eq!(read(d.path().join("r.kft")), packed);
+}

@@ -87,6 +87,11 @@ struct Common {
     /// Print a summary per file (and, when compressing, the entropy report).
     #[arg(short, long)]
     verbose: bool,
+    /// Use at most SIZE of memory (e.g. 512M, 2G): decompressing refuses a stream that
+    /// could need more (`kraft info` shows what a file needs); compressing runs fewer
+    /// threads (-T) to fit and fails if one is too many.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory_limit: Option<usize>,
 }
 
 #[derive(Args, Clone, Debug)]
@@ -207,6 +212,9 @@ struct TestArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Refuse streams that could need more than SIZE of memory to decode.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory_limit: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -462,6 +470,26 @@ fn read_head(input: &mut Input) -> io::Result<Vec<u8>> {
 }
 
 /// Compress `head` followed by the rest of `input`.
+/// Lower the thread count until compressing fits `--memory-limit`.
+fn within_memory(options: kraft::Options, common: &Common) -> kraft::Result<kraft::Options> {
+    let Some(limit) = common.memory_limit else {
+        return Ok(options);
+    };
+    let limit = limit as u64;
+    let mut options = options;
+    loop {
+        let needed = options.compress_memory()?;
+        if needed <= limit {
+            return Ok(options);
+        }
+        let threads = options.get_threads();
+        if threads == 1 {
+            return Err(kraft::Error::MemoryLimit { needed, limit });
+        }
+        options = options.threads(threads - 1);
+    }
+}
+
 fn compress_one(
     mut input: Input,
     head: &[u8],
@@ -470,7 +498,8 @@ fn compress_one(
     common: &Common,
     name: &str,
 ) -> Result<(), Failed> {
-    let options = options.clone().content_size(input.size());
+    let options = within_memory(options.clone().content_size(input.size()), common)
+        .map_err(|e| file_error(name, e))?;
     if common.verbose {
         // The report needs the whole input for its empirical entropies.
         let mut data = head.to_vec();
@@ -584,7 +613,7 @@ fn decompress_one(
     name: &str,
 ) -> Result<(), Failed> {
     let meta = input.metadata();
-    let mut dec = kraft::Decoder::new(input);
+    let mut dec = kraft::Decoder::new(input).memory_limit(common.memory_limit.map(|n| n as u64));
     let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
     let shown = out.describe();
     out.commit(meta).map_err(|e| file_error(name, e))?;
@@ -610,7 +639,7 @@ fn test_all(a: &TestArgs) -> Result<(), Failed> {
                 }
             }
         };
-        let mut dec = kraft::Decoder::new(input);
+        let mut dec = kraft::Decoder::new(input).memory_limit(a.memory_limit.map(|n| n as u64));
         match copy(&mut dec, &mut io::sink()) {
             Ok(n) => {
                 if !a.quiet {
@@ -648,10 +677,7 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
         for s in streams {
             let h = &s.header;
             let model = kraft::Registry::builtin().build(h.model, &h.settings).ok();
-            let block = h.block_size.min(s.content_size.max(1));
-            let memory = model
-                .as_ref()
-                .map(|m| m.memory(block as usize) as u64 + 2 * block);
+            let memory = model.as_ref().map(|m| kraft::decoder_memory(h, m.as_ref()));
             let bpb = if s.content_size > 0 {
                 8.0 * s.compressed_bytes as f64 / s.content_size as f64
             } else {
