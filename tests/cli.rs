@@ -2273,3 +2273,62 @@ fn a_write_that_does_not_fit_leaves_no_partial_output() {
     );
     assert_eq!(read(d.path().join("r.kft")), packed);
 }
+
+#[test]
+fn a_full_file_system_leaves_no_partial_output() {
+    // A real 1 MiB tmpfs; mounting needs privileges, so the test says when it cannot.
+    let d = tempdir();
+    let mnt = d.path().join("tiny");
+    fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&mnt)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!(
+            "skipped: cannot mount a tmpfs here (needs root); see a_write_that_does_not_fit_leaves_no_partial_output"
+        );
+        return;
+    }
+    let data = random_bytes(3_000_000, 47);
+    write(d.path(), "r", &data);
+    let packed = compress_bytes(d.path(), &data, &["-m", "iid"]);
+    write(d.path(), "p.kft", &packed);
+    let results = [
+        kraft(d.path())
+            .args(["compress", "-m", "iid", "--rm", "r", "-o", "tiny/r.kft"])
+            .output(),
+        kraft(d.path())
+            .args(["decompress", "--rm", "p.kft", "-o", "tiny/p"])
+            .output(),
+    ];
+    let left = names(&mnt);
+    let _ = std::process::Command::new("umount").arg(&mnt).status();
+    for out in results {
+        let out = out.unwrap();
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr_of(&out).contains("No space left on device"),
+            "{}",
+            stderr_of(&out)
+        );
+    }
+    assert!(left.is_empty(), "left on the full file system: {left:?}");
+    assert_eq!(read(d.path().join("r")), data);
+    assert_eq!(read(d.path().join("p.kft")), packed);
+}
+
+#[test]
+fn a_read_error_in_the_input_leaves_no_output() {
+    // Reading /proc/self/mem at offset 0 fails with EIO: an input that opens but cannot be read.
+    if !Path::new("/proc/self/mem").exists() {
+        eprintln!("skipped: no /proc/self/mem on this system");
+        return;
+    }
+    let d = tempdir();
+    fails1(kraft(d.path()).args(["compress", "/proc/self/mem", "-o", "mem.kft"]))
+        .stderr(predicate::str::contains("Input/output error"));
+    assert!(names(d.path()).is_empty());
+}
