@@ -150,7 +150,8 @@ impl Options {
     }
 
     /// The most memory compressing with these options can take, in bytes: per thread,
-    /// the model's working set and three blocks' worth of buffers (the block being
+    /// the model's working set while fitting and coding ([`Model::fit_memory`]) and
+    /// three blocks' worth of buffers (the block being
     /// filled or coded, its coded data, a stored copy). A block is the block size in
     /// force, or the declared content size if smaller.
     ///
@@ -160,7 +161,7 @@ impl Options {
         let model = self.build_model()?;
         let block = self.block_size_for(model.as_ref()) as u64;
         let block = self.content_size.map_or(block, |n| block.min(n)).max(1);
-        Ok(self.threads as u64 * (model.memory(block as usize) as u64 + 3 * block))
+        Ok(self.threads as u64 * (model.fit_memory(block as usize) as u64 + 3 * block))
     }
 
     /// Check ranges.

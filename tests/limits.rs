@@ -267,4 +267,87 @@ fn compress_memory_counts_threads_and_blocks() {
         .unwrap();
     assert!(small < one);
     assert!(one >= 3 * (16 << 20));
+    // Fitting a mixture holds M responsibilities per segment; a line may be one byte.
+    let lines = Options::new().model("mixture").compress_memory().unwrap();
+    let pieces = Options::new()
+        .model("mixture")
+        .segment(kraft::model::Segment::Fixed(64))
+        .compress_memory()
+        .unwrap();
+    assert!(lines >= 64 * (4 << 20), "{lines}");
+    assert!(pieces < lines / 16, "{pieces}");
+}
+
+/// A header with the given fields and a valid checksum.
+fn header_bytes(flags: u8, model: u8, level: u8, block_size: u64, settings_len: u64) -> Vec<u8> {
+    let mut out = b"KRFT".to_vec();
+    out.extend_from_slice(&[kraft::format::VERSION, flags, model, level]);
+    kraft::format::varint::write(&mut out, block_size);
+    kraft::format::varint::write(&mut out, settings_len);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+#[test]
+fn extreme_header_and_frame_values_are_refused_before_allocating() {
+    let iid = 1u8;
+    for (what, bytes) in [
+        ("block size 0", header_bytes(0, iid, 6, 0, 0)),
+        (
+            "block size over 1 GiB",
+            header_bytes(0, iid, 6, (1 << 30) + 1, 0),
+        ),
+        ("block size 2^64 - 1", header_bytes(0, iid, 6, u64::MAX, 0)),
+        (
+            "settings over 64 KiB",
+            header_bytes(0, iid, 6, 1 << 20, (1 << 16) + 1),
+        ),
+        (
+            "settings 2^64 - 1",
+            header_bytes(0, iid, 6, 1 << 20, u64::MAX),
+        ),
+        ("level 0", header_bytes(0, iid, 0, 1 << 20, 0)),
+        ("level 10", header_bytes(0, iid, 10, 1 << 20, 0)),
+        ("unknown flags", header_bytes(0x80, iid, 6, 1 << 20, 0)),
+        ("unknown model", header_bytes(0, 99, 6, 1 << 20, 0)),
+    ] {
+        let (err, produced, took) = decode(&bytes, None);
+        assert!(err.is_some(), "{what}: accepted");
+        assert_eq!(produced, 0);
+        assert!(took < Duration::from_secs(1), "{what}: {took:?}");
+    }
+    // Frames: a valid header with 1 MiB blocks, then one bad frame each.
+    let head = header_bytes(0, iid, 6, 1 << 20, 0);
+    let frame = |kind: u8, raw: u64, data: u64| {
+        let mut out = head.clone();
+        out.push(kind);
+        kraft::format::varint::write(&mut out, raw);
+        kraft::format::varint::write(&mut out, data);
+        out.extend_from_slice(&[0; 4]);
+        out
+    };
+    for (what, bytes) in [
+        ("empty block", frame(1, 0, 0)),
+        ("block over the block size", frame(1, (1 << 20) + 1, 10)),
+        ("block of 2^64 - 1", frame(1, u64::MAX, 10)),
+        ("data longer than the block", frame(1, 100, 101)),
+        ("stored data of another length", frame(2, 100, 99)),
+        ("data of 2^64 - 1", frame(1, 1 << 20, u64::MAX)),
+        ("unknown block kind", frame(7, 100, 10)),
+        (
+            "declared data that is not there",
+            frame(1, 1 << 20, 1 << 20),
+        ),
+    ] {
+        let (err, produced, took) = decode(&bytes, None);
+        assert!(err.is_some(), "{what}: accepted");
+        assert_eq!(produced, 0);
+        assert!(took < Duration::from_secs(1), "{what}: {took:?}");
+    }
+    // A varint of more than ten bytes.
+    let mut long = b"KRFT".to_vec();
+    long.extend_from_slice(&[kraft::format::VERSION, 0, iid, 6]);
+    long.extend_from_slice(&[0xff; 16]);
+    assert!(decode(&long, None).0.is_some());
 }

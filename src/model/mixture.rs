@@ -264,6 +264,16 @@ impl Model for Mixture {
     fn memory(&self, _block_size: usize) -> usize {
         (MAX_COMPONENTS + 1) * (ONE as usize + 2 * 257 * 4)
     }
+
+    /// The coder's tables, and per segment its cut, M responsibilities and what the
+    /// coder keeps of it (a line may be one byte long).
+    fn fit_memory(&self, block_size: usize) -> usize {
+        let segments = match self.segment {
+            Segment::Lines => block_size,
+            Segment::Fixed(n) => block_size.div_ceil(n),
+        };
+        self.memory(block_size) + segments * (8 + 4 * MAX_COMPONENTS + 48)
+    }
 }
 
 /// A fitted mixture, as the coder uses it.

@@ -121,6 +121,13 @@ pub trait Model: Send + Sync {
     fn memory(&self, _block_size: usize) -> usize {
         0
     }
+
+    /// Memory [`Model::fit`] needs for a block of `block_size` bytes, in bytes, coding
+    /// included (for `--memory-limit` when compressing). The default: what
+    /// [`Model::memory`] states.
+    fn fit_memory(&self, block_size: usize) -> usize {
+        self.memory(block_size)
+    }
 }
 
 /// How a fitted model states its probabilities to the coder.
