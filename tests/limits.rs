@@ -86,25 +86,23 @@ fn forged_block(model: &str, level: u8, claim: u64) -> Vec<u8> {
 fn a_forged_huge_block_with_little_data_fails_fast() {
     // The adaptive models' range decoder stops when it asks for words the payload does not
     // have, so a forged 1 GiB block fails after a few hundred KiB of output at most.
-    for model in ["cm"] {
-        for level in [1u8, 6] {
-            let forged = forged_block(model, level, 1 << 30);
-            assert!(forged.len() < 8192);
-            let (err, produced, took) = decode(&forged, None);
-            let err = err.unwrap_or_else(|| panic!("{model} -l{level}: forged block accepted"));
-            assert!(
-                matches!(
-                    err,
-                    Error::Corrupt { block: Some(0), .. } | Error::Checksum { block: 0, .. }
-                ),
-                "{model} -l{level}: {err}"
-            );
-            assert_eq!(produced, 0, "{model}: nothing of a bad block is returned");
-            assert!(
-                took < Duration::from_secs(3),
-                "{model} -l{level}: took {took:?} to reject a forged 1 GiB block"
-            );
-        }
+    for level in [1u8, 6] {
+        let forged = forged_block("cm", level, 1 << 30);
+        assert!(forged.len() < 8192);
+        let (err, produced, took) = decode(&forged, None);
+        let err = err.unwrap_or_else(|| panic!("cm -l{level}: forged block accepted"));
+        assert!(
+            matches!(
+                err,
+                Error::Corrupt { block: Some(0), .. } | Error::Checksum { block: 0, .. }
+            ),
+            "cm -l{level}: {err}"
+        );
+        assert_eq!(produced, 0, "nothing of a bad block is returned");
+        assert!(
+            took < Duration::from_secs(3),
+            "cm -l{level}: took {took:?} to reject a forged 1 GiB block"
+        );
     }
 }
 

@@ -470,24 +470,22 @@ fn read_head(input: &mut Input) -> io::Result<Vec<u8>> {
 }
 
 /// Compress `head` followed by the rest of `input`.
-/// Lower the thread count until compressing fits `--memory-limit`.
+/// Lower the thread count so that compressing fits `--memory-limit`.
 fn within_memory(options: kraft::Options, common: &Common) -> kraft::Result<kraft::Options> {
     let Some(limit) = common.memory_limit else {
         return Ok(options);
     };
     let limit = limit as u64;
-    let mut options = options;
-    loop {
-        let needed = options.compress_memory()?;
-        if needed <= limit {
-            return Ok(options);
-        }
-        let threads = options.get_threads();
-        if threads == 1 {
-            return Err(kraft::Error::MemoryLimit { needed, limit });
-        }
-        options = options.threads(threads - 1);
+    let per_thread = options.clone().threads(1).compress_memory()?;
+    if per_thread > limit {
+        return Err(kraft::Error::MemoryLimit {
+            needed: per_thread,
+            limit,
+        });
     }
+    let fit = usize::try_from(limit / per_thread).unwrap_or(usize::MAX);
+    let threads = options.get_threads().min(fit);
+    Ok(options.threads(threads))
 }
 
 fn compress_one(
