@@ -25,6 +25,12 @@ pub enum Error {
     /// A model name given by the user is not known.
     #[error("unknown model name '{0}'")]
     UnknownModelName(String),
+    /// Bytes follow a complete stream that do not start another one.
+    #[error("trailing garbage at byte {offset}, after the last complete stream")]
+    TrailingGarbage {
+        /// Offset of the first byte that is not part of a stream.
+        offset: u64,
+    },
     /// The stream ends before its end marker.
     #[error("truncated stream: {0}")]
     Truncated(&'static str),

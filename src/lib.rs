@@ -61,7 +61,7 @@ pub use error::{Error, Result};
 pub use options::{
     DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
 };
-pub use read::{Decoder, StreamInfo, decoder_memory, inspect};
+pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};
 pub use report::Report;
 pub use write::{Encoder, Stats};
 
@@ -96,7 +96,13 @@ fn compress_stats(
     options: &Options,
     model: &dyn model::Model,
 ) -> Result<(Vec<u8>, Stats)> {
-    let options = options.clone().content_size(Some(data.len() as u64));
+    // Unless the options declare it, the size is declared when the data is one block, as
+    // the command line does for an input it has read to the end before the header.
+    let one_block = data.len() <= options.block_size_for(model);
+    let declared = options
+        .get_content_size()
+        .or(one_block.then_some(data.len() as u64));
+    let options = options.clone().content_size(declared);
     let mut out = Vec::new();
     let mut core = write::Core::start(&mut out, &options, model)?;
     core.write_all(&mut out, model, data)?;

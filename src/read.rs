@@ -44,6 +44,8 @@ struct Body {
     blocks: u64,
     stored: u64,
     compressed: u64,
+    /// A block shorter than the block size was read: it must be the last.
+    short: bool,
 }
 
 /// Decompresses a kraft stream (or several concatenated) read from `R`.
@@ -90,13 +92,14 @@ impl<R: Read> Decoder<R> {
             pos: 0,
             data: Vec::new(),
             streams: Vec::new(),
-            memory_limit: None,
+            memory_limit: Some(DEFAULT_MEMORY_LIMIT),
         }
     }
 
     /// Refuse any stream whose [`decoder_memory`] is above `bytes` with
-    /// [`Error::MemoryLimit`], before building its model or reading its blocks. `None`
-    /// (the default) leaves only the format's own bounds (blocks of at most 1 GiB).
+    /// [`Error::MemoryLimit`], before building its model or reading its blocks. The
+    /// default is [`DEFAULT_MEMORY_LIMIT`]; `None` leaves only the format's own bounds
+    /// (blocks of at most 1 GiB: up to 5.2 GiB for `cm` at level 9).
     #[must_use]
     pub fn memory_limit(mut self, bytes: Option<u64>) -> Self {
         self.memory_limit = bytes;
@@ -131,7 +134,8 @@ impl<R: Read> Decoder<R> {
                         "decoder failed earlier; no more data",
                     )));
                 }
-                State::Start { first } => match Header::read_from(&mut self.inner)? {
+                State::Start { first } => match read_header(&mut self.inner, first, &self.streams)?
+                {
                     None if first => return Err(Error::Truncated("input is empty")),
                     None => {
                         self.state = State::Done;
@@ -139,6 +143,7 @@ impl<R: Read> Decoder<R> {
                     }
                     Some(header) => {
                         let model = self.registry.build(header.model, &header.settings)?;
+                        check_level(&header, model.as_ref())?;
                         if let Some(limit) = self.memory_limit {
                             let needed = decoder_memory(&header, model.as_ref());
                             if needed > limit {
@@ -154,6 +159,7 @@ impl<R: Read> Decoder<R> {
                             blocks: 0,
                             stored: 0,
                             compressed,
+                            short: false,
                         }));
                     }
                 },
@@ -179,6 +185,7 @@ impl<R: Read> Decoder<R> {
 
     fn read_block(&mut self, body: &mut Body, frame: &BlockHeader) -> Result<()> {
         let index = body.blocks;
+        body.short = check_block_order(body.short, frame, &body.header, index)?;
         if let Some(n) = body.header.content_size {
             if body.total + frame.raw_len > n {
                 return Err(Error::Content(format!(
@@ -208,6 +215,52 @@ impl<R: Read> Decoder<R> {
         body.compressed += frame.encoded_len() as u64 + frame.data_len;
         Ok(())
     }
+}
+
+/// The memory a [`Decoder`] allows a stream by default: 1 GiB, enough for every level of
+/// every built-in model but `cm` level 9 on inputs of more than a few MiB (up to
+/// 1.42 GiB), which must be allowed explicitly ([`Decoder::memory_limit`],
+/// `kraft decompress --memory-limit 2G`), as must streams with larger blocks than the
+/// models choose. A small file cannot make a decoder take more without being asked.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
+
+/// The next stream header; bytes after a complete stream that do not start one are
+/// [`Error::TrailingGarbage`], with their offset.
+fn read_header<R: Read>(r: &mut R, first: bool, done: &[StreamInfo]) -> Result<Option<Header>> {
+    match Header::read_from(r) {
+        Err(Error::BadMagic) if !first => Err(Error::TrailingGarbage {
+            offset: done.iter().map(|s| s.compressed_bytes).sum(),
+        }),
+        other => other,
+    }
+}
+
+/// A model whose settings carry a level must agree with the header's level.
+fn check_level(header: &Header, model: &dyn Model) -> Result<()> {
+    match model.level() {
+        Some(level) if level != header.level => Err(Error::corrupt(format!(
+            "the header says level {} but the model settings say level {level}",
+            header.level
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Blocks are cut at the block size, so only the last block of a stream is shorter.
+/// Returns whether this block is short.
+fn check_block_order(
+    short_seen: bool,
+    frame: &BlockHeader,
+    header: &Header,
+    index: u64,
+) -> Result<bool> {
+    if short_seen {
+        return Err(Error::Corrupt {
+            block: Some(index),
+            what: "a block follows a block shorter than the block size".into(),
+        });
+    }
+    Ok(frame.raw_len < header.block_size)
 }
 
 /// Make room for `n` more bytes in `v` without aborting if the allocator refuses.
@@ -297,7 +350,7 @@ impl<R: Read> Decoder<R> {
 /// A damaged or truncated container.
 pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
     let mut out = Vec::new();
-    while let Some(header) = Header::read_from(&mut r)? {
+    while let Some(header) = read_header(&mut r, out.is_empty(), &out)? {
         let mut info = StreamInfo {
             compressed_bytes: header.encoded_len() as u64,
             header,
@@ -306,9 +359,11 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             content_size: 0,
             crc: 0,
         };
+        let mut short = false;
         while let Some(frame) = BlockHeader::read_from(&mut r, info.header.block_size)
             .map_err(|e| e.in_block(info.blocks))?
         {
+            short = check_block_order(short, &frame, &info.header, info.blocks)?;
             let skipped = io::copy(&mut (&mut r).take(frame.data_len), &mut io::sink())?;
             if skipped != frame.data_len {
                 return Err(Error::Corrupt {

@@ -407,7 +407,7 @@ fn stdin_to_stdout_without_file_and_with_dash() {
 fn dash_cannot_be_mixed_with_file_names() {
     let d = tempdir();
     write(d.path(), "a", b"abc");
-    fails1(
+    usage_error(
         kraft(d.path())
             .args(["compress", "a", "-"])
             .write_stdin("xyz"),
@@ -484,11 +484,11 @@ fn output_flag_with_two_inputs_is_an_error() {
     let d = tempdir();
     write(d.path(), "a", b"aaaa");
     write(d.path(), "b", b"bbbb");
-    fails1(kraft(d.path()).args(["compress", "-o", "out.kft", "a", "b"]))
+    usage_error(kraft(d.path()).args(["compress", "-o", "out.kft", "a", "b"]))
         .stderr(predicate::str::contains("one input"));
     assert_eq!(names(d.path()), set(&["a", "b"]));
     ok(kraft(d.path()).args(["compress", "a", "b"]));
-    fails1(kraft(d.path()).args(["decompress", "-f", "-o", "out", "a.kft", "b.kft"]))
+    usage_error(kraft(d.path()).args(["decompress", "-f", "-o", "out", "a.kft", "b.kft"]))
         .stderr(predicate::str::contains("one input"));
     assert_eq!(names(d.path()), set(&["a", "a.kft", "b", "b.kft"]));
 }
@@ -782,13 +782,13 @@ fn model_option() {
     ok(kraft(d.path()).args(["compress", "-m", "iid", "-o", "g.kft", "f"]));
     assert_eq!(read(d.path().join("g.kft")), read(d.path().join("f.kft")));
 
-    fails1(kraft(d.path()).args(["compress", "--model", "nope", "-o", "h.kft", "f"]))
+    usage_error(kraft(d.path()).args(["compress", "--model", "nope", "-o", "h.kft", "f"]))
         .stderr(predicate::str::contains("nope"));
-    fails1(kraft(d.path()).args(["compress", "--model", "nope", "f", "-f"]))
+    usage_error(kraft(d.path()).args(["compress", "--model", "nope", "f", "-f"]))
         .stderr(predicate::str::contains("nope"));
     // The -f run above must not have replaced f.kft with anything.
     assert_eq!(read(d.path().join("f.kft")), read(d.path().join("g.kft")));
-    fails1(
+    usage_error(
         kraft(d.path())
             .args(["compress", "--model", "nope"])
             .write_stdin(data.clone()),
@@ -862,9 +862,9 @@ fn block_size_gives_several_blocks_and_round_trips() {
             Some(bytes)
         );
     }
-    // Out of range: rejected at run time; unparsable: a usage error.
-    for spec in ["0", "2G"] {
-        fails1(kraft(d.path()).args(["compress", "--block-size", spec, "-o", "bad.kft", "f"]))
+    // Out of range (below the 1 KiB floor, above 1 GiB) or unparsable: usage errors.
+    for spec in ["0", "1", "1023", "2G"] {
+        usage_error(kraft(d.path()).args(["compress", "--block-size", spec, "-o", "bad.kft", "f"]))
             .stderr(predicate::str::contains("block size"));
     }
     usage_error(kraft(d.path()).args(["compress", "--block-size", "1X", "-o", "bad.kft", "f"]));
@@ -1106,7 +1106,7 @@ fn damaged_input_to_stdout_fails_and_prints_only_checked_data() {
 #[test]
 fn every_flip_and_truncation_is_detected_without_panic() {
     let d = tempdir();
-    let data = text(1_500, 25);
+    let data = text(2_500, 25);
     write(d.path(), "src", &data);
     // The order-0 model: its payload must be used up exactly, so every change is caught,
     // and it is fast enough for thousands of cases. The default model has its own test
@@ -1116,7 +1116,7 @@ fn every_flip_and_truncation_is_detected_without_panic() {
         "-m",
         "iid",
         "--block-size",
-        "600",
+        "1K",
         "-o",
         "good.kft",
         "src",
@@ -1552,9 +1552,9 @@ fn report_errors() {
     fs::create_dir(d.path().join("dir")).unwrap();
     fails1(kraft(d.path()).args(["report", "missing"])).stderr(predicate::str::contains("missing"));
     fails1(kraft(d.path()).args(["report", "dir"])).stderr(predicate::str::contains("dir"));
-    fails1(kraft(d.path()).args(["report", "--model", "nope", "f"]))
+    usage_error(kraft(d.path()).args(["report", "--model", "nope", "f"]))
         .stderr(predicate::str::contains("nope"));
-    fails1(kraft(d.path()).args(["report", "--block-size", "0", "f"]));
+    usage_error(kraft(d.path()).args(["report", "--block-size", "0", "f"]));
     usage_error(kraft(d.path()).arg("report"));
     assert_eq!(names(d.path()), set(&["dir", "f"]));
 }
@@ -2331,4 +2331,339 @@ fn a_read_error_in_the_input_leaves_no_output() {
     fails1(kraft(d.path()).args(["compress", "/proc/self/mem", "-o", "mem.kft"]))
         .stderr(predicate::str::contains("Input/output error"));
     assert!(names(d.path()).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Inputs read once and whole; devices, FIFOs and links never replaced or removed
+// ---------------------------------------------------------------------------------------
+
+/// `sh -c SCRIPT` in `dir` with the kraft binary as `$K`.
+fn sh(dir: &Path, script: &str) -> Output {
+    std::process::Command::new("bash")
+        .current_dir(dir)
+        .env("K", assert_cmd::cargo::cargo_bin("kraft"))
+        .args(["-c", script])
+        .output()
+        .expect("run bash")
+}
+
+/// Make a FIFO at `path`.
+fn mkfifo(path: &Path) {
+    let st = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(st.success(), "mkfifo {}", path.display());
+}
+
+/// Write `data` into the FIFO at `path` from another thread (opening it waits for the
+/// reader).
+fn feed_fifo(path: &Path, data: Vec<u8>) -> std::thread::JoinHandle<()> {
+    let path = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = fs::write(path, data);
+    })
+}
+
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+#[test]
+fn pipes_fifos_and_process_substitution_are_read_once_and_whole() {
+    let d = tempdir();
+    let data = b"0123456789abcdefXYZ".to_vec();
+    // /dev/stdin names the pipe the data comes through: no byte may be lost to a sniff.
+    let packed = ok(kraft(d.path())
+        .args(["compress", "-c", "/dev/stdin"])
+        .write_stdin(data.clone()))
+    .stdout;
+    let back = ok(kraft(d.path())
+        .args(["decompress", "-c"])
+        .write_stdin(packed))
+    .stdout;
+    assert_eq!(back, data);
+    // The model is still chosen from the first bytes: a PBM through a pipe is a grid.
+    let pbm = [b"P4\n16 2\n".as_slice(), &[0xf0, 0x0f, 0xff, 0x00]].concat();
+    let packed = ok(kraft(d.path())
+        .args(["compress", "-c", "/dev/stdin"])
+        .write_stdin(pbm.clone()))
+    .stdout;
+    write(d.path(), "p.kft", &packed);
+    assert_eq!(info_json(d.path(), "p.kft")[0]["model"], "grid");
+    assert_eq!(kraft_decode(d.path(), "p.kft"), pbm);
+
+    // A named FIFO, with -o and --rm: all of it compressed, the FIFO kept.
+    let text = text(50_000, 77);
+    let fifo = d.path().join("fifo");
+    mkfifo(&fifo);
+    let writer = feed_fifo(&fifo, text.clone());
+    let out = ok(kraft(d.path()).args(["compress", "--rm", "-o", "f.kft", "fifo"]));
+    writer.join().unwrap();
+    assert!(
+        stderr_of(&out).contains("not removed"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(is_fifo(&fifo), "--rm must not remove a FIFO");
+    assert_eq!(kraft_decode(d.path(), "f.kft"), text);
+    // Decompressing from a FIFO.
+    let writer = feed_fifo(&fifo, read(d.path().join("f.kft")));
+    let back = ok(kraft(d.path()).args(["decompress", "-c", "fifo"])).stdout;
+    writer.join().unwrap();
+    assert_eq!(back, text);
+    // Without -c or -o a FIFO is refused before it is opened (nothing waits on it).
+    fails1(kraft(d.path()).args(["compress", "fifo"]))
+        .stderr(predicate::str::contains("not a regular file"));
+    assert!(!d.path().join("fifo.kft").exists());
+
+    // Process substitution.
+    write(d.path(), "a.txt", &text);
+    let out = sh(d.path(), r#""$K" compress -o o.kft <(cat a.txt)"#);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(kraft_decode(d.path(), "o.kft"), text);
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn device_files_are_refused_kept_and_written_into() {
+    let d = tempdir();
+    write(d.path(), "a.txt", b"some data\n");
+    // A character device of our own: the null device (1, 3), made in the temp dir.
+    let node = d.path().join("node");
+    let made = std::process::Command::new("mknod")
+        .args([node.to_str().unwrap(), "c", "1", "3"])
+        .output()
+        .unwrap();
+    let is_char = |p: &Path| {
+        use std::os::unix::fs::FileTypeExt;
+        fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_char_device())
+    };
+    if !made.status.success() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "mknod failed under CI: {}",
+            stderr_of(&made)
+        );
+        eprintln!("skipped: mknod needs root ({})", stderr_of(&made).trim());
+        return;
+    }
+    // Named after: refused, nothing created, the node kept (also with --rm).
+    for args in [&["compress", "node"][..], &["compress", "--rm", "node"]] {
+        fails1(kraft(d.path()).args(args)).stderr(predicate::str::contains("not a regular file"));
+        assert!(is_char(&node));
+        assert!(!d.path().join("node.kft").exists());
+    }
+    // Read as a stream: an empty input; --rm leaves the node.
+    let packed = ok(kraft(d.path()).args(["compress", "-c", "node"])).stdout;
+    write(d.path(), "n.kft", &packed);
+    assert_eq!(kraft_decode(d.path(), "n.kft"), b"");
+    ok(kraft(d.path()).args(["compress", "--rm", "-o", "m.kft", "node"]));
+    assert!(is_char(&node));
+    // A device as the output is written into, not replaced (-f or not).
+    ok(kraft(d.path()).args(["compress", "-o", "node", "a.txt"]));
+    assert!(is_char(&node));
+    ok(kraft(d.path()).args(["compress", "-f", "-o", "node", "a.txt"]));
+    assert!(is_char(&node));
+    ok(kraft(d.path()).args(["compress", "-c", "a.txt"]));
+    write(
+        d.path(),
+        "a.kft",
+        &ok(kraft(d.path()).args(["compress", "-c", "a.txt"])).stdout,
+    );
+    ok(kraft(d.path()).args(["decompress", "-o", "node", "a.kft"]));
+    ok(kraft(d.path()).args(["decompress", "-f", "-o", "node", "a.kft"]));
+    assert!(is_char(&node));
+    // /dev/null itself as the output.
+    ok(kraft(d.path()).args(["decompress", "-o", "/dev/null", "a.kft"]));
+    ok(kraft(d.path()).args(["compress", "-o", "/dev/null", "a.txt"]));
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn symbolic_links_are_skipped_without_force_and_written_through() {
+    let d = tempdir();
+    write(d.path(), "a.txt", b"linked data\n");
+    std::os::unix::fs::symlink("a.txt", d.path().join("lnk")).unwrap();
+    // An input link is skipped without -f (as gzip does), read with -c or -f.
+    fails1(kraft(d.path()).args(["compress", "lnk"]))
+        .stderr(predicate::str::contains("symbolic link"));
+    assert!(!d.path().join("lnk.kft").exists());
+    ok(kraft(d.path()).args(["compress", "-c", "lnk"]));
+    ok(kraft(d.path()).args(["compress", "-f", "--rm", "lnk"]));
+    assert_eq!(kraft_decode(d.path(), "lnk.kft"), b"linked data\n");
+    assert!(
+        fs::symlink_metadata(d.path().join("lnk"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    // An output link is written through with -f: the link stays, its target changes.
+    write(d.path(), "target", b"old");
+    std::os::unix::fs::symlink("target", d.path().join("out")).unwrap();
+    fails1(kraft(d.path()).args(["compress", "-o", "out", "a.txt"]))
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(read(d.path().join("target")), b"old");
+    ok(kraft(d.path()).args(["compress", "-f", "-o", "out", "a.txt"]));
+    assert!(
+        fs::symlink_metadata(d.path().join("out"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(kraft_decode(d.path(), "target"), b"linked data\n");
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn inputs_whose_size_is_misstated_compress_what_is_read() {
+    let d = tempdir();
+    // /proc files report 0 bytes, /sys files 4096; both hold something else.
+    for name in [
+        "/proc/version",
+        "/proc/self/stat",
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+    ] {
+        let path = Path::new(name);
+        if !path.exists() {
+            continue;
+        }
+        let out = kraft(d.path())
+            .args(["compress", "-c", name])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr_of(&out));
+        write(d.path(), "p.kft", &out.stdout);
+        let back = kraft_decode(d.path(), "p.kft");
+        assert!(!back.is_empty(), "{name}");
+        if name != "/proc/self/stat" {
+            assert_eq!(back, read(path), "{name}");
+        }
+        let info = info_json(d.path(), "p.kft");
+        assert_eq!(info[0]["original_bytes"].as_u64(), Some(back.len() as u64));
+    }
+}
+
+#[test]
+fn options_of_another_model_are_usage_errors() {
+    let d = tempdir();
+    write(d.path(), "f", b"abc\n");
+    for args in [
+        &["--segment", "64"][..],
+        &["--components", "2"],
+        &["--bits-back", "off"],
+        &["-m", "cm", "--width", "8"],
+        &["-m", "iid", "--segment", "lines"],
+    ] {
+        usage_error(
+            kraft(d.path())
+                .arg("compress")
+                .args(args)
+                .args(["-o", "x.kft", "f"]),
+        )
+        .stderr(predicate::str::contains("is an option of the"));
+        usage_error(kraft(d.path()).arg("report").args(args).arg("f"));
+    }
+    assert!(!d.path().join("x.kft").exists());
+    ok(kraft(d.path()).args(["compress", "-m", "mixture", "--segment", "64", "-c", "f"]));
+}
+
+#[test]
+fn info_reads_stdin_and_messages_name_a_file_once() {
+    let d = tempdir();
+    write(d.path(), "f", b"hello\n");
+    ok(kraft(d.path()).args(["compress", "f"]));
+    let out = ok(kraft(d.path())
+        .args(["info", "-"])
+        .write_stdin(read(d.path().join("f.kft"))));
+    assert!(
+        stdout_of(&out).contains("original         6 bytes"),
+        "{}",
+        stdout_of(&out)
+    );
+    fs::create_dir(d.path().join("dd")).unwrap();
+    for cmd in ["info", "test", "compress", "decompress"] {
+        let a = fails1(kraft(d.path()).args([cmd, "dd"]));
+        let err = stderr_of(a.get_output());
+        assert_eq!(err.matches("dd").count(), 1, "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn trailing_garbage_is_reported_with_its_offset() {
+    let d = tempdir();
+    write(d.path(), "f", b"hello\n");
+    ok(kraft(d.path()).args(["compress", "f"]));
+    let mut kft = read(d.path().join("f.kft"));
+    let n = kft.len();
+    kft.extend_from_slice(b"garbage");
+    write(d.path(), "g.kft", &kft);
+    for cmd in ["test", "info"] {
+        fails1(kraft(d.path()).args([cmd, "g.kft"])).stderr(predicate::str::contains(format!(
+            "trailing garbage at byte {n}"
+        )));
+    }
+    fails1(kraft(d.path()).args(["decompress", "-c", "g.kft"])).stderr(predicate::str::contains(
+        format!("trailing garbage at byte {n}"),
+    ));
+}
+
+#[test]
+fn corpus_gen_checks_its_directory_before_generating() {
+    let d = tempdir();
+    write(d.path(), "file", b"x");
+    let start = Instant::now();
+    fails1(kraft(d.path()).args(["corpus", "gen", "file"]))
+        .stderr(predicate::str::contains("not a directory"));
+    assert!(start.elapsed().as_secs_f64() < 2.0, "{:?}", start.elapsed());
+    let small = ["--size", "2K", "--ising-samples", "0"];
+    ok(kraft(d.path()).args(["corpus", "gen", "c"]).args(small));
+    let manifest = read(d.path().join("c/MANIFEST.tsv"));
+    fails1(
+        kraft(d.path())
+            .args(["corpus", "gen", "c", "--seed", "9"])
+            .args(small),
+    )
+    .stderr(predicate::str::contains("already holds a corpus"));
+    assert_eq!(read(d.path().join("c/MANIFEST.tsv")), manifest);
+    ok(kraft(d.path())
+        .args(["corpus", "gen", "c", "-f", "--seed", "9"])
+        .args(small));
+    assert_ne!(read(d.path().join("c/MANIFEST.tsv")), manifest);
+}
+
+#[test]
+fn bench_skips_a_fifo_instead_of_waiting_on_it() {
+    let d = tempdir();
+    let dir = d.path().join("set");
+    fs::create_dir(&dir).unwrap();
+    write(&dir, "small.txt", &text(2_000, 3));
+    mkfifo(&dir.join("fifo"));
+    kraft(d.path())
+        .args(["bench", "set", "--models", "iid", "--repeat", "1"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("not a regular file -- skipped"));
+}
+
+#[test]
+fn the_default_memory_limit_refuses_what_was_not_asked_for() {
+    let d = tempdir();
+    // A real level-9 stream of a few bytes whose header then declares 64 MiB blocks:
+    // decoding it could take 1.4 GiB, more than the default limit of 1 GiB.
+    write(d.path(), "f", b"level nine\n");
+    ok(kraft(d.path()).args(["compress", "-l", "9", "f"]));
+    let kft = read(d.path().join("f.kft"));
+    let mut r = &kft[..];
+    let mut h = kraft::format::Header::read_from(&mut r).unwrap().unwrap();
+    h.block_size = 64 << 20;
+    h.content_size = None;
+    let forged = [h.to_bytes(), r.to_vec()].concat();
+    write(d.path(), "big.kft", &forged);
+    fails1(kraft(d.path()).args(["test", "big.kft"]))
+        .stderr(predicate::str::contains("--memory-limit"));
+    // Allowed explicitly, it decodes (the block is the real one).
+    ok(kraft(d.path()).args(["test", "--memory-limit", "2G", "big.kft"]));
 }

@@ -681,8 +681,10 @@ struct PayloadWords<'a> {
     past_end: u32,
 }
 
-/// Words a decoder may ask for beyond the payload (one needed, one spare).
-const MAX_PAST_END: u32 = 2;
+/// Words a decoder may ask for beyond the payload. After at least one symbol the encoder
+/// seals with one or two words (constriction's `seal`), so a decoder of its stream reads
+/// at most one word past the end; an empty payload would need two, and is refused.
+const MAX_PAST_END: u32 = 1;
 
 /// The range decoder read past the end of its payload.
 #[derive(Debug)]

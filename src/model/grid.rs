@@ -125,6 +125,10 @@ impl Model for Grid {
         vec![self.level]
     }
 
+    fn level(&self) -> Option<u8> {
+        Some(self.level)
+    }
+
     /// Parameters: one flag byte (bit 0 wrap-around, bit 1 raw grid), then for a raw
     /// grid the width as 4 bytes little-endian.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {

@@ -128,6 +128,12 @@ pub trait Model: Send + Sync {
     fn fit_memory(&self, block_size: usize) -> usize {
         self.memory(block_size)
     }
+
+    /// The level the model's settings carry, for models whose settings are a level
+    /// (`cm`, `grid`): a stream whose header names another level is refused.
+    fn level(&self) -> Option<u8> {
+        None
+    }
 }
 
 /// How a fitted model states its probabilities to the coder.

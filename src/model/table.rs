@@ -32,6 +32,14 @@ impl Table {
     }
 }
 
+impl Clone for Table {
+    fn clone(&self) -> Table {
+        let mut t = Table::new(self.len());
+        t.copy_from_slice(self);
+        t
+    }
+}
+
 impl std::ops::Deref for Table {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

@@ -1,5 +1,14 @@
-//! Inputs and outputs of the command line: no partial output file is ever left behind,
-//! an existing file is never overwritten without `-f`, and inputs are only read.
+//! Inputs and outputs of the command line: every input is opened and read exactly once,
+//! no partial output file is ever left behind, an existing file is never overwritten
+//! without `-f`, devices and links are never replaced or removed, and inputs are only
+//! read.
+//!
+//! Inputs follow gzip and zstd: a name that is not a regular file (a FIFO, a device, a
+//! socket) or is a symbolic link is refused when its output would be named after it,
+//! unless forced (`-f`); read as a stream (`-c`, `-o`) it is read like standard input.
+//! Outputs: a new or regular file is written beside its target and renamed into place
+//! when complete; an existing device, FIFO or socket (`-o /dev/null`) is written into; a
+//! symbolic link is written through, to the file it names.
 
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read, Write};
@@ -15,8 +24,22 @@ pub enum Input {
     File {
         file: File,
         path: PathBuf,
+        /// What was opened (fstat of the open file, not of the name).
         meta: Metadata,
+        /// The name is a symbolic link.
+        link: bool,
     },
+}
+
+/// How an input name may be opened.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// `-f`: follow symbolic links and read non-regular files even when the output is
+    /// named after the input.
+    pub force: bool,
+    /// The input is read as a stream: its output is standard output or `-o`, or there is
+    /// none (`test`, `info`), so no file is named after it.
+    pub stream: bool,
 }
 
 impl Input {
@@ -24,32 +47,45 @@ impl Input {
         Input::Stdin(io::stdin())
     }
 
-    /// Open a file to read, refusing directories.
-    pub fn file(path: &Path) -> Result<Input, String> {
-        let meta = fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.is_dir() {
-            return Err(format!("{}: is a directory -- ignored", path.display()));
+    /// Open a file to read (once), as `policy` allows. Errors name the path.
+    pub fn file(path: &Path, policy: Policy) -> Result<Input, String> {
+        let shown = path.display();
+        let named = fs::symlink_metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+        let link = named.file_type().is_symlink();
+        let free = policy.stream || policy.force;
+        if link && !free {
+            return Err(format!(
+                "{shown}: is a symbolic link -- ignored (use -f to follow it, or -c)"
+            ));
         }
-        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Checked before opening, since opening a FIFO waits for a writer.
+        let target = fs::metadata(path).map_err(|e| format!("{shown}: {e}"))?;
+        if target.is_dir() {
+            return Err(format!("{shown}: is a directory -- ignored"));
+        }
+        if !target.is_file() && !free {
+            return Err(format!(
+                "{shown}: is not a regular file -- ignored (use -c or -o to read it as a stream, or -f)"
+            ));
+        }
+        let file = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+        let meta = file.metadata().map_err(|e| format!("{shown}: {e}"))?;
+        if meta.is_dir() {
+            return Err(format!("{shown}: is a directory -- ignored"));
+        }
         Ok(Input::File {
             file,
             path: path.to_path_buf(),
             meta,
+            link,
         })
     }
 
-    /// Size when known in advance (regular files).
-    pub fn size(&self) -> Option<u64> {
-        match self {
-            Input::File { meta, .. } if meta.is_file() => Some(meta.len()),
-            _ => None,
-        }
-    }
-
+    /// Metadata to carry over to an output: a regular file's only.
     pub fn metadata(&self) -> Option<Metadata> {
         match self {
-            Input::File { meta, .. } => Some(meta.clone()),
-            Input::Stdin(_) => None,
+            Input::File { meta, .. } if meta.is_file() => Some(meta.clone()),
+            _ => None,
         }
     }
 
@@ -60,6 +96,12 @@ impl Input {
             Input::File { meta, .. } => meta.nlink(),
             Input::Stdin(_) => 1,
         }
+    }
+
+    /// Whether `--rm` may remove the input's name: a regular file named directly, not
+    /// through a link, not a device or FIFO, not standard input.
+    pub fn removable(&self) -> bool {
+        matches!(self, Input::File { meta, link: false, .. } if meta.is_file())
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -77,6 +119,22 @@ impl Read for Input {
             Input::File { file, .. } => file.read(buf),
         }
     }
+}
+
+/// Remove `input`'s name after its output is complete, if it is a regular file (`--rm`);
+/// anything else is kept, with a note.
+pub fn remove_input(input: &Input) -> Result<(), String> {
+    let Some(path) = input.path() else {
+        return Ok(());
+    };
+    if !input.removable() {
+        eprintln!(
+            "kraft: {}: not a regular file -- not removed",
+            path.display()
+        );
+        return Ok(());
+    }
+    fs::remove_file(path).map_err(|e| format!("{}: cannot remove: {e}", path.display()))
 }
 
 /// Temporary outputs not yet renamed into place: removed by [`remove_pending`] when the
@@ -98,10 +156,15 @@ fn forget_pending(path: &Path) {
         .retain(|p| p != path);
 }
 
-/// Where data goes: standard output, or a temporary file beside the target that is
-/// renamed into place only by [`Output::commit`].
+/// Where data goes: standard output, an existing device (or FIFO, or socket) written
+/// into, or a temporary file beside the target that is renamed into place only by
+/// [`Output::commit`].
 pub enum Output {
     Stdout(io::Stdout),
+    Device {
+        file: File,
+        target: PathBuf,
+    },
     File {
         tmp: NamedTempFile,
         target: PathBuf,
@@ -114,12 +177,25 @@ impl Output {
         Output::Stdout(io::stdout())
     }
 
-    /// A file output at `target`; refuses an existing target unless `force`.
+    /// A file output at `target` (through symbolic links): an existing device, FIFO or
+    /// socket is written into; an existing file is replaced only if `force`.
     pub fn file(target: &Path, force: bool, private: bool) -> Result<Output, String> {
         let shown = target.display();
-        match fs::symlink_metadata(target) {
+        let named = fs::symlink_metadata(target);
+        let target = &through_links(target).map_err(|e| format!("{shown}: {e}"))?;
+        match fs::metadata(target) {
             Ok(m) if m.is_dir() => return Err(format!("{shown}: is a directory")),
-            Ok(_) if !force => {
+            Ok(m) if !m.is_file() => {
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(target)
+                    .map_err(|e| format!("{shown}: {e}"))?;
+                return Ok(Output::Device {
+                    file,
+                    target: target.clone(),
+                });
+            }
+            _ if named.is_ok() && !force => {
                 return Err(format!(
                     "{shown}: already exists; not overwritten (use -f to force)"
                 ));
@@ -169,6 +245,7 @@ impl Output {
     pub fn writer(&mut self) -> &mut dyn Write {
         match self {
             Output::Stdout(s) => s,
+            Output::Device { file, .. } => file,
             Output::File { tmp, .. } => tmp,
         }
     }
@@ -176,7 +253,9 @@ impl Output {
     pub fn describe(&self) -> String {
         match self {
             Output::Stdout(_) => "stdout".into(),
-            Output::File { target, .. } => target.display().to_string(),
+            Output::Device { target, .. } | Output::File { target, .. } => {
+                target.display().to_string()
+            }
         }
     }
 
@@ -186,6 +265,7 @@ impl Output {
         let stdout = Output::Stdout(io::stdout());
         match std::mem::replace(self, stdout) {
             Output::Stdout(mut s) => s.flush(),
+            Output::Device { mut file, .. } => file.flush(),
             Output::File {
                 mut tmp,
                 target,
@@ -218,4 +298,23 @@ impl Output {
             }
         }
     }
+}
+
+/// The file that `path` names once every symbolic link on it is followed (the path
+/// itself when it is not a link, or when the last link points at nothing yet).
+fn through_links(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }

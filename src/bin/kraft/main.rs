@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use files::{Input, Output};
+use files::{Input, Output, Policy};
 
 /// Lossless compression with learned entropy models, reported against the Shannon bound.
 #[derive(Parser, Debug)]
@@ -61,6 +61,9 @@ enum CorpusCommand {
         /// Side L of the 2D Ising lattices (2 to 4096).
         #[arg(long, default_value_t = kraft::corpus::ising::DEFAULT_SIDE as u16, value_parser = clap::value_parser!(u16).range(2..=4096))]
         ising_side: u16,
+        /// Replace a corpus already in DIR.
+        #[arg(short, long)]
+        force: bool,
     },
 }
 
@@ -104,8 +107,8 @@ struct ModelArgs {
     /// Level, 1 (fastest) to 9 (strongest).
     #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
-    /// Original bytes per independent block (e.g. 1M, 64K; at most 1G; default: the model's).
-    #[arg(long, value_parser = parse_size)]
+    /// Original bytes per independent block (e.g. 1M, 64K; 1K to 1G; default: the model's).
+    #[arg(long, value_parser = parse_block_size)]
     block_size: Option<usize>,
     /// Compress up to N blocks at once (0: one per core); the output is the same for any N.
     #[arg(short = 'T', long, default_value_t = 1)]
@@ -114,14 +117,15 @@ struct ModelArgs {
     #[arg(long, value_name = "W", value_parser = clap::value_parser!(u32).range(1..=kraft::model::GRID_MAX_WIDTH as i64))]
     width: Option<u32>,
     /// mixture: segments are `lines` (the default) or pieces of SIZE bytes (e.g. 64).
-    #[arg(long, value_parser = parse_segment, default_value = "lines")]
-    segment: kraft::model::Segment,
-    /// mixture: number of components, 1 to 16, or `auto` (chosen by description length).
-    #[arg(long, value_parser = parse_components, default_value = "auto")]
-    components: Components,
+    #[arg(long, value_parser = parse_segment)]
+    segment: Option<kraft::model::Segment>,
+    /// mixture: number of components, 1 to 16, or `auto` (the default: chosen by
+    /// description length).
+    #[arg(long, value_parser = parse_components)]
+    components: Option<Components>,
     /// mixture: bits-back coding `on` (the default) or `off` (the naive path).
-    #[arg(long, value_parser = ["on", "off"], default_value = "on")]
-    bits_back: String,
+    #[arg(long, value_parser = ["on", "off"])]
+    bits_back: Option<String>,
 }
 
 /// `--components`: a number or `auto`.
@@ -140,6 +144,20 @@ fn parse_components(s: &str) -> Result<Components, String> {
             "'{s}': expected auto or 1 to {}",
             kraft::model::mixture::MAX_COMPONENTS
         )),
+    }
+}
+
+/// The smallest `--block-size`: below it the per-block work (a model's setup, a frame)
+/// outweighs the bytes.
+const MIN_BLOCK_SIZE: usize = 1 << 10;
+
+fn parse_block_size(s: &str) -> Result<usize, String> {
+    let n = parse_size(s)?;
+    let max = kraft::format::MAX_BLOCK_SIZE as usize;
+    if (MIN_BLOCK_SIZE..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("'{s}': expected a block size of 1K to 1G"))
     }
 }
 
@@ -162,9 +180,11 @@ impl ModelArgs {
     /// The options for an input that starts with `head`: the model given, else `grid`
     /// for PBM data or a raw grid (`--width`), else the default.
     fn options(&self, head: &[u8]) -> kraft::Options {
+        // More threads than cores would only hold more blocks and models in memory.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let threads = match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
+            0 => cores,
+            n => n.min(cores),
         };
         let model = match &self.model {
             Some(m) => m.as_str(),
@@ -176,13 +196,33 @@ impl ModelArgs {
             .level(self.level)
             .threads(threads)
             .width(self.width.map(|w| w as usize))
-            .segment(self.segment)
-            .components(self.components.0)
-            .bits_back(self.bits_back == "on");
+            .segment(self.segment.unwrap_or(kraft::model::Segment::Lines))
+            .components(self.components.and_then(|c| c.0))
+            .bits_back(self.bits_back.as_deref() != Some("off"));
         match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
         }
+    }
+
+    /// Options that belong to one model, refused with any other (a usage error).
+    fn check_model_options(&self, model: &str) -> Result<(), Failed> {
+        if self.width.is_some() && model != "grid" {
+            return Err(usage("--width is an option of the grid model (-m grid)"));
+        }
+        let mixture_only = [
+            ("--segment", self.segment.is_some()),
+            ("--components", self.components.is_some()),
+            ("--bits-back", self.bits_back.is_some()),
+        ];
+        for (name, given) in mixture_only {
+            if given && model != "mixture" {
+                return Err(usage(format!(
+                    "{name} is an option of the mixture model (-m mixture)"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -219,7 +259,7 @@ struct TestArgs {
 
 #[derive(Args, Debug)]
 struct InfoArgs {
-    /// Files to describe.
+    /// Files to describe (`-`: stdin).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Machine-readable output.
@@ -239,7 +279,14 @@ struct ReportArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and succeed; every usage error exits with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
     // Interrupted (Ctrl-C, SIGTERM, SIGHUP): no partial output is left behind; inputs
     // are only removed after a complete output is in place, so they are untouched.
     let _ = ctrlc::set_handler(|| {
@@ -262,13 +309,32 @@ fn main() -> ExitCode {
                     size,
                     ising_samples,
                     ising_side,
+                    force,
                 },
-        } => corpus_gen(&dir, seed, size, ising_samples, usize::from(ising_side)),
+        } => corpus_gen(
+            &dir,
+            seed,
+            size,
+            ising_samples,
+            usize::from(ising_side),
+            force,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failed) if USAGE.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::from(2),
         Err(Failed) => ExitCode::FAILURE,
     }
+}
+
+/// Set by [`usage`]: the command line itself was wrong (exit status 2, as for clap's
+/// own errors; any other failure exits with 1).
+static USAGE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A usage error: options that do not go together or do not apply.
+pub(crate) fn usage(what: impl std::fmt::Display) -> Failed {
+    USAGE.store(true, std::sync::atomic::Ordering::Relaxed);
+    fail(format!("{what} (see kraft --help)"))
 }
 
 /// Something failed; the message has been printed.
@@ -285,7 +351,19 @@ pub(crate) fn fail(what: impl std::fmt::Display) -> Failed {
 fn file_error(name: &str, e: impl Into<kraft::Error>) -> Failed {
     match e.into() {
         kraft::Error::Io(e) if e.kind() == io::ErrorKind::BrokenPipe => Failed,
-        e => fail(format!("{name}: {e}")),
+        e => fail(format!("{name}: {}", explain(&e))),
+    }
+}
+
+/// An error as the command line states it: a memory limit names the option that
+/// raises it.
+fn explain(e: &kraft::Error) -> String {
+    match e {
+        kraft::Error::MemoryLimit { needed, .. } => format!(
+            "{e}; allow it with --memory-limit {}M",
+            needed.div_ceil(1 << 20)
+        ),
+        e => e.to_string(),
     }
 }
 
@@ -327,15 +405,13 @@ fn for_each_file(
     mut one: impl FnMut(&Path) -> Result<(), Failed>,
 ) -> Result<(), Failed> {
     if common.output.is_some() && files.len() > 1 {
-        return Err(fail("--output takes one input file"));
+        return Err(usage("--output takes one input file"));
+    }
+    if files.iter().any(|f| f.as_os_str() == "-") {
+        return Err(usage("'-' (stdin) cannot be mixed with file names"));
     }
     let mut ok = true;
     for f in files {
-        if f.as_os_str() == "-" {
-            fail("'-' (stdin) cannot be mixed with file names");
-            ok = false;
-            continue;
-        }
         ok &= one(f).is_ok();
     }
     if ok { Ok(()) } else { Err(Failed) }
@@ -359,11 +435,9 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         model: a.model.clone(),
     };
     let options = a.model.options(&[]);
-    options.validate().map_err(fail)?;
-    options.build_model().map_err(fail)?;
-    if a.model.width.is_some() && options.get_model() != "grid" {
-        return Err(fail("--width is an option of the grid model"));
-    }
+    options.validate().map_err(usage)?;
+    options.build_model().map_err(usage)?;
+    a.model.check_model_options(options.get_model())?;
     if is_stdio(&a.files) {
         let out = match &a.common.output {
             Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
@@ -376,17 +450,17 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
                 Output::stdout()
             }
         };
-        // The first bytes decide the model when none is given; they are coded first.
-        let mut input = Input::stdin();
-        let head = read_head(&mut input).map_err(|e| file_error("stdin", e))?;
-        let options = a.model.options(&head);
-        return compress_one(input, &head, out, &options, &a.common, "stdin");
+        return compress_one(&mut Input::stdin(), out, &a.model, &a.common, "stdin");
     }
     if a.common.stdout && io::stdout().is_terminal() && !a.common.force {
         return Err(fail(
             "refusing to write compressed data to a terminal (use -f to force)",
         ));
     }
+    let policy = Policy {
+        force: a.common.force,
+        stream: a.common.stdout || a.common.output.is_some(),
+    };
     for_each_file(&a.files, &a.common, |path| {
         if path.extension().is_some_and(|e| e == "kft") && !a.common.force {
             return Err(fail(format!(
@@ -394,33 +468,16 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
                 path.display()
             )));
         }
-        let input = Input::file(path).map_err(fail)?;
+        let mut input = Input::file(path, policy).map_err(fail)?;
         check_rm(&input, &a.common)?;
-        let options = a.model.options(&head(path));
         let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
-        compress_one(
-            input,
-            &[],
-            out,
-            &options,
-            &a.common,
-            &path.display().to_string(),
-        )?;
+        let name = path.display().to_string();
+        compress_one(&mut input, out, &a.model, &a.common, &name)?;
         if a.common.rm && !a.common.stdout {
-            std::fs::remove_file(path)
-                .map_err(|e| fail(format!("{}: cannot remove: {e}", path.display())))?;
+            files::remove_input(&input).map_err(fail)?;
         }
         Ok(())
     })
-}
-
-/// The first bytes of a file (empty if it cannot be read: opening it again reports that).
-fn head(path: &Path) -> Vec<u8> {
-    let mut buf = [0u8; 8];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut buf))
-        .unwrap_or(0);
-    buf[..n].to_vec()
 }
 
 /// Where one input file's output goes: standard output with `-c`, the `-o` path, or
@@ -462,14 +519,6 @@ fn with_suffix(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Up to 8 bytes from the start of `input`.
-fn read_head(input: &mut Input) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(8);
-    input.take(8).read_to_end(&mut head)?;
-    Ok(head)
-}
-
-/// Compress `head` followed by the rest of `input`.
 /// Lower the thread count so that compressing fits `--memory-limit`.
 fn within_memory(options: kraft::Options, common: &Common) -> kraft::Result<kraft::Options> {
     let Some(limit) = common.memory_limit else {
@@ -488,36 +537,50 @@ fn within_memory(options: kraft::Options, common: &Common) -> kraft::Result<kraf
     Ok(options.threads(threads))
 }
 
+/// Compress everything `input` holds, reading it once: its first bytes choose the
+/// model when none is given, and its size is declared in the header only when all of it
+/// has been read before the header is written (within the first block), so a size that
+/// the file system misstates or that changes while it is read is never claimed.
 fn compress_one(
-    mut input: Input,
-    head: &[u8],
+    input: &mut Input,
     mut out: Output,
-    options: &kraft::Options,
+    model: &ModelArgs,
     common: &Common,
     name: &str,
 ) -> Result<(), Failed> {
-    let options = within_memory(options.clone().content_size(input.size()), common)
-        .map_err(|e| file_error(name, e))?;
+    let err = |e| file_error(name, e);
+    let mut first = Vec::new();
+    read_up_to(input, &mut first, 8).map_err(err)?;
+    let options = model.options(&first);
+    let block = options
+        .build_model()
+        .map(|m| options.block_size_for(m.as_ref()))
+        .map_err(err)?;
     if common.verbose {
         // The report needs the whole input for its empirical entropies.
-        let mut data = head.to_vec();
-        input
-            .read_to_end(&mut data)
-            .map_err(|e| file_error(name, e))?;
-        let mut enc =
-            kraft::Encoder::new(out.writer(), &options).map_err(|e| file_error(name, e))?;
-        enc.write_all(&data).map_err(|e| file_error(name, e))?;
-        let (_, stats) = enc.finish_with_stats().map_err(|e| file_error(name, e))?;
+        input.read_to_end(&mut first).map_err(|e| err(e.into()))?;
+    } else {
+        read_up_to(input, &mut first, block).map_err(err)?;
+    }
+    let complete = common.verbose || first.len() < block;
+    let options = within_memory(
+        options.content_size(complete.then_some(first.len() as u64)),
+        common,
+    )
+    .map_err(err)?;
+    let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(err)?;
+    enc.write_all(&first).map_err(|e| err(unwrap_io(e)))?;
+    if common.verbose {
+        let (_, stats) = enc.finish_with_stats().map_err(err)?;
         let shown = out.describe();
-        out.commit(input.metadata())
-            .map_err(|e| file_error(name, e))?;
+        out.commit(input.metadata()).map_err(|e| err(e.into()))?;
         let mut r = kraft::Report::new(
             options.get_model(),
             options.get_level(),
-            kraft::report::empirical_entropies(&data),
+            kraft::report::empirical_entropies(&first),
             &stats,
         );
-        r.pixels = kraft::report::pbm_pixels(&data);
+        r.pixels = kraft::report::pbm_pixels(&first);
         r.source_entropy_bits = input
             .path()
             .and_then(kraft::corpus::lookup)
@@ -532,12 +595,17 @@ fn compress_one(
         eprint!("{}", r.to_text());
         return Ok(());
     }
-    let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(|e| file_error(name, e))?;
-    enc.write_all(head).map_err(|e| file_error(name, e))?;
-    copy(&mut input, &mut enc).map_err(|e| file_error(name, e))?;
-    enc.finish().map_err(|e| file_error(name, e))?;
-    out.commit(input.metadata())
-        .map_err(|e| file_error(name, e))?;
+    drop(first);
+    copy(input, &mut enc).map_err(err)?;
+    enc.finish().map_err(err)?;
+    out.commit(input.metadata()).map_err(|e| err(e.into()))?;
+    Ok(())
+}
+
+/// Read from `input` until `buf` holds `limit` bytes or the input ends.
+fn read_up_to(input: &mut Input, buf: &mut Vec<u8>, limit: usize) -> Result<(), kraft::Error> {
+    let want = limit.saturating_sub(buf.len()) as u64;
+    input.take(want).read_to_end(buf)?;
     Ok(())
 }
 
@@ -581,10 +649,14 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
             Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
             None => Output::stdout(),
         };
-        return decompress_one(Input::stdin(), out, &a.common, "stdin");
+        return decompress_one(Input::stdin(), out, &a.common, "stdin").map(|_| ());
     }
+    let policy = Policy {
+        force: a.common.force,
+        stream: a.common.stdout || a.common.output.is_some(),
+    };
     for_each_file(&a.files, &a.common, |path| {
-        let input = Input::file(path).map_err(fail)?;
+        let input = Input::file(path, policy).map_err(fail)?;
         check_rm(&input, &a.common)?;
         let out = output_for(path, &a.common, || {
             match path.to_str().and_then(|s| s.strip_suffix(".kft")) {
@@ -595,23 +667,32 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
                 ))),
             }
         })?;
-        decompress_one(input, out, &a.common, &path.display().to_string())?;
+        let input = decompress_one(input, out, &a.common, &path.display().to_string())?;
         if a.common.rm && !a.common.stdout {
-            std::fs::remove_file(path)
-                .map_err(|e| fail(format!("{}: cannot remove: {e}", path.display())))?;
+            files::remove_input(&input).map_err(fail)?;
         }
         Ok(())
     })
 }
 
+/// A decoder of `input` under `--memory-limit`, or the library's default limit.
+fn decoder(input: Input, limit: Option<usize>) -> kraft::Decoder<Input> {
+    let dec = kraft::Decoder::new(input);
+    match limit {
+        Some(n) => dec.memory_limit(Some(n as u64)),
+        None => dec,
+    }
+}
+
+/// Decompress `input` into `out`; gives the input back (for `--rm`).
 fn decompress_one(
     input: Input,
     mut out: Output,
     common: &Common,
     name: &str,
-) -> Result<(), Failed> {
+) -> Result<Input, Failed> {
     let meta = input.metadata();
-    let mut dec = kraft::Decoder::new(input).memory_limit(common.memory_limit.map(|n| n as u64));
+    let mut dec = decoder(input, common.memory_limit);
     let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
     let shown = out.describe();
     out.commit(meta).map_err(|e| file_error(name, e))?;
@@ -619,7 +700,7 @@ fn decompress_one(
         let packed: u64 = dec.streams().iter().map(|s| s.compressed_bytes).sum();
         eprintln!("{name}: {packed} => {n} bytes ({shown})");
     }
-    Ok(())
+    Ok(dec.into_inner())
 }
 
 fn test_all(a: &TestArgs) -> Result<(), Failed> {
@@ -628,7 +709,7 @@ fn test_all(a: &TestArgs) -> Result<(), Failed> {
         let (input, name) = if path.as_os_str() == "-" {
             (Input::stdin(), "stdin".to_string())
         } else {
-            match Input::file(path) {
+            match Input::file(path, STREAM) {
                 Ok(i) => (i, path.display().to_string()),
                 Err(e) => {
                     fail(e);
@@ -637,7 +718,7 @@ fn test_all(a: &TestArgs) -> Result<(), Failed> {
                 }
             }
         };
-        let mut dec = kraft::Decoder::new(input).memory_limit(a.memory_limit.map(|n| n as u64));
+        let mut dec = decoder(input, a.memory_limit);
         match copy(&mut dec, &mut io::sink()) {
             Ok(n) => {
                 if !a.quiet {
@@ -649,26 +730,42 @@ fn test_all(a: &TestArgs) -> Result<(), Failed> {
             }
             Err(e) => {
                 ok = false;
-                let _ = fail(format!("{name}: {e}"));
+                let _ = fail(format!("{name}: {}", explain(&e)));
             }
         }
     }
     if ok { Ok(()) } else { Err(Failed) }
 }
 
+/// Inputs that nothing is named after (`test`, `info`): read as streams.
+const STREAM: Policy = Policy {
+    force: false,
+    stream: true,
+};
+
 fn info_all(a: &InfoArgs) -> Result<(), Failed> {
     let mut ok = true;
     let mut rows = Vec::new();
     for path in &a.files {
-        let name = path.display().to_string();
-        let streams = Input::file(path)
-            .map_err(|e| e.to_string())
-            .and_then(|i| kraft::inspect(io::BufReader::new(i)).map_err(|e| e.to_string()));
+        let stdin = path.as_os_str() == "-";
+        let name = if stdin {
+            "stdin".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let input = if stdin {
+            Ok(Input::stdin())
+        } else {
+            Input::file(path, STREAM)
+        };
+        let streams = input.and_then(|i| {
+            kraft::inspect(io::BufReader::new(i)).map_err(|e| format!("{name}: {e}"))
+        });
         let streams = match streams {
             Ok(s) => s,
             Err(e) => {
                 ok = false;
-                let _ = fail(format!("{name}: {e}"));
+                let _ = fail(e);
                 continue;
             }
         };
@@ -738,6 +835,9 @@ fn report(a: &ReportArgs) -> Result<(), Failed> {
     }
     .map_err(|e| fail(format!("{name}: {e}")))?;
     let options = a.model.options(&data);
+    options.validate().map_err(usage)?;
+    options.build_model().map_err(usage)?;
+    a.model.check_model_options(options.get_model())?;
     let mut r = kraft::report(&data, &options).map_err(|e| fail(format!("{name}: {e}")))?;
     if a.file.as_os_str() != "-" {
         r.source_entropy_bits = kraft::corpus::lookup(&a.file).map(|m| m.entropy_bits);
@@ -759,7 +859,21 @@ fn corpus_gen(
     size: usize,
     ising_samples: usize,
     ising_side: usize,
+    force: bool,
 ) -> Result<(), Failed> {
+    // Checked before the generators run: they take seconds.
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(fail(format!("{}: not a directory", dir.display())));
+        }
+        Ok(_) if dir.join("MANIFEST.tsv").exists() && !force => {
+            return Err(fail(format!(
+                "{}: already holds a corpus (MANIFEST.tsv); not overwritten (use -f to force)",
+                dir.display()
+            )));
+        }
+        _ => {}
+    }
     let mut files = kraft::corpus::generate_all(seed, size);
     if ising_samples > 0 {
         files.extend(kraft::corpus::generate_ising(

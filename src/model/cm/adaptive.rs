@@ -14,6 +14,7 @@ fn reciprocals() -> [u32; 1024] {
 /// which the rate stays at 1/(limit + 1.5) so old data is slowly forgotten.
 ///
 /// Contract: `p(i)` then `update(i, bit)` with the same `i`.
+#[derive(Clone)]
 pub struct StateMap {
     /// 22-bit probability << 10 | 10-bit count.
     t: Vec<u32>,
@@ -56,6 +57,7 @@ impl StateMap {
 /// context by interpolating between 33 learned points along the stretched axis.
 ///
 /// Contract: `refine(p, cx)` then `update(bit)`.
+#[derive(Clone)]
 pub struct Apm {
     t: Vec<u16>,
     index: usize,
@@ -113,6 +115,7 @@ const WEIGHT_LIMIT: i32 = (1 << 19) - 1;
 ///
 /// Contract per bit: `add` each input (the same number every bit), `mix(selects)`,
 /// then `update(bit)`.
+#[derive(Clone)]
 pub struct Mixer {
     n: usize,
     tables: Vec<Vec<i32>>,

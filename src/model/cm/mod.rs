@@ -180,6 +180,10 @@ impl Model for Cm {
         vec![self.level]
     }
 
+    fn level(&self) -> Option<u8> {
+        Some(self.level)
+    }
+
     /// The block parameter is one byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
     /// among those the level allows (text gets word and column contexts, binary data
@@ -232,10 +236,11 @@ impl Model for Cm {
         config.record = flags & 4 != 0;
         config.column = flags & 16 != 0;
         config.dna = flags & 32 != 0;
-        let mut p = predictor::Predictor::new(&config, len);
-        if flags & 8 != 0 {
-            p.prime(PRIMER);
-        }
+        let p = if flags & 8 != 0 {
+            primed(&config, self.level, flags, len, self.working_set(len))
+        } else {
+            predictor::Predictor::new(&config, len)
+        };
         Ok(Predictor::Bits(Box::new(Bits(p))))
     }
 
@@ -252,30 +257,36 @@ impl Model for Cm {
     /// the match index, the history, the maps and mixers, and at level 9 the direct
     /// probabilities. (The encoder and decoder each hold the block besides.)
     fn memory(&self, block_size: usize) -> usize {
+        let working = self.working_set(block_size);
+        // A small model's primed copy may be kept besides (see `primed`).
+        if working <= PRIMED_MAX {
+            2 * working
+        } else {
+            working
+        }
+    }
+}
+
+impl Cm {
+    /// The memory of one predictor for a block of `block_size` bytes.
+    fn working_set(&self, block_size: usize) -> usize {
         let len = block_size.max(1);
         let c = &self.config;
-        let match_bits = c
-            .match_bits
-            .min((len.next_power_of_two().trailing_zeros() + 1).max(10));
+        let shape = predictor::Shape::of(c, len);
+        let match_bits = shape.match_bits;
         let n_hashed = c.contexts();
         let n_direct = if c.direct > 0 {
             c.direct.min(c.orders.len()) + n_hashed - c.orders.len()
         } else {
             0
         };
-        let direct = if n_direct > 0 {
-            (len * n_direct * 4)
-                .next_power_of_two()
-                .clamp(1 << 16, 1 << 25)
-        } else {
-            0
-        };
+        let direct = if n_direct > 0 { shape.direct_size } else { 0 };
         let apms = ((1 << 16) + (1 << 14) + usize::from(c.wide) * (1 << 16)) * 33 * 2;
         let inputs = n_hashed + n_direct + 4 + 2 * usize::from(c.dna);
         let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
         let mixers =
             inputs * 4 * weight_sets + 6 * 4 * (1 << 14) + 2 * 65536 * usize::from(c.indirect);
-        table_buckets(c, len) * 64
+        shape.buckets * 64
             + (4 << match_bits) * (1 + usize::from(c.dna))
             + len
             + 4 * direct
@@ -285,6 +296,57 @@ impl Model for Cm {
             + (1 << 20)
     }
 }
+/// Models of at most this many bytes keep their primed state for the next block of the
+/// same shape.
+const PRIMED_MAX: usize = 16 << 20;
+
+/// What a primed model is a copy of: the level, the block's flags and the table sizes.
+type PrimedKey = (u8, u8, predictor::Shape);
+
+/// The last small primed model, shared by every stream and thread of the process.
+static PRIMED: std::sync::Mutex<Option<(PrimedKey, predictor::Predictor)>> =
+    std::sync::Mutex::new(None);
+
+/// A model for a block of `len` bytes that has learned the primer. Learning it costs as
+/// much as coding 4 KiB, so a small model (at most [`PRIMED_MAX`] bytes, `memory`) is
+/// copied from the last one primed when its configuration and table sizes are the
+/// same: many small blocks, or many small streams, pay for the primer once. The copy is
+/// the state the primer leaves, so both sides see the same model either way.
+fn primed(
+    config: &Config,
+    level: u8,
+    flags: u8,
+    len: usize,
+    memory: usize,
+) -> predictor::Predictor {
+    let fresh = || {
+        let mut p = predictor::Predictor::new(config, len);
+        p.prime(PRIMER);
+        p
+    };
+    if memory > PRIMED_MAX {
+        return fresh();
+    }
+    let key = (level, flags, predictor::Shape::of(config, len));
+    let cached = {
+        let slot = PRIMED.lock().unwrap_or_else(|e| e.into_inner());
+        match &*slot {
+            Some((k, p)) if *k == key => Some(p.clone()),
+            _ => None,
+        }
+    };
+    let mut p = match cached {
+        Some(p) => p,
+        None => {
+            let p = fresh();
+            *PRIMED.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, p.clone()));
+            p
+        }
+    };
+    p.reserve(len);
+    p
+}
+
 /// Buckets of the shared table for a block of `len` bytes: one 4-slot bucket per context
 /// per `bytes_per_bucket` bytes, in whole 2 MiB pages, within the level's bound.
 pub(crate) fn table_buckets(config: &Config, len: usize) -> usize {

@@ -23,6 +23,7 @@ const PRIMER_ROOM: usize = 4096;
 const BUCKET: usize = 64;
 
 /// Match model: the longest earlier occurrence of the recent bytes predicts the next.
+#[derive(Clone)]
 struct Match {
     table: Vec<u32>,
     mask: usize,
@@ -126,6 +127,7 @@ const DNA_TOLERANCE: u32 = 12;
 /// Inverted-repeat model for DNA: when the last `k` bases read backwards and
 /// complemented occurred earlier, the strand continues as the complement of the base
 /// before that occurrence, walking it backwards.
+#[derive(Clone)]
 struct Reverse {
     /// The model state, as for forward matches (`ptr` walks backwards).
     m: Match,
@@ -211,6 +213,7 @@ fn class(b: u8) -> usize {
 
 /// Record-length detector: a byte value recurring at one distance twice in a row votes
 /// for that distance as the record length.
+#[derive(Clone)]
 struct Records {
     last: [u32; 256],
     dist: [u32; 256],
@@ -220,6 +223,7 @@ struct Records {
 }
 
 /// The context-mixing model for one block.
+#[derive(Clone)]
 pub struct Predictor {
     lg: &'static Logistic,
     states: &'static States,
@@ -265,23 +269,25 @@ pub struct Predictor {
     config: Config,
 }
 
-impl Predictor {
-    /// A fresh model for a block of `len` bytes.
-    pub fn new(config: &Config, len: usize) -> Predictor {
-        static LOGISTIC: OnceLock<Logistic> = OnceLock::new();
-        static STATES: OnceLock<States> = OnceLock::new();
-        let lg = LOGISTIC.get_or_init(Logistic::new);
-        let states = STATES.get_or_init(States::new);
+/// The sizes of a model's tables for a block, which are all that the block's length
+/// changes in a fresh model: two blocks of the same shape (and configuration) start from
+/// the same state, primer included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub(super) buckets: usize,
+    pub(super) direct_size: usize,
+    pub(super) match_bits: u32,
+}
+
+impl Shape {
+    /// The shape of the model for a block of `len` bytes.
+    pub fn of(config: &Config, len: usize) -> Shape {
         let n_hashed = config.contexts();
-        // Enough buckets for every context's two slots per byte, within the level's bound.
-        let buckets = super::table_buckets(config, len);
-        let n_ctx = n_hashed + 1; // + order 0
         let n_direct = if config.direct > 0 {
             config.direct.min(config.orders.len()) + n_hashed - config.orders.len()
         } else {
             0
         };
-        let n_inputs = n_ctx + n_direct + 2 + 2 * usize::from(config.dna) + 1;
         // Direct probabilities: about four entries per context per byte, at most 2^25.
         let direct_size = if n_direct > 0 {
             (len.max(1) * n_direct * 4)
@@ -289,7 +295,45 @@ impl Predictor {
                 .clamp(1 << 16, 1 << 25)
         } else {
             1
-        }; // one per context, direct, match (2), bias
+        };
+        Shape {
+            // Enough buckets for every context's two slots per byte, within the level's bound.
+            buckets: super::table_buckets(config, len),
+            direct_size,
+            match_bits: config
+                .match_bits
+                .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10)),
+        }
+    }
+}
+
+impl Predictor {
+    /// Make room in the history for a block of `len` bytes after what it holds (the
+    /// primer); a copy of a primed model is ready for its block after this.
+    pub fn reserve(&mut self, len: usize) {
+        self.hist.reserve_exact(len);
+    }
+
+    /// A fresh model for a block of `len` bytes.
+    pub fn new(config: &Config, len: usize) -> Predictor {
+        static LOGISTIC: OnceLock<Logistic> = OnceLock::new();
+        static STATES: OnceLock<States> = OnceLock::new();
+        let lg = LOGISTIC.get_or_init(Logistic::new);
+        let states = STATES.get_or_init(States::new);
+        let n_hashed = config.contexts();
+        let Shape {
+            buckets,
+            direct_size,
+            match_bits,
+        } = Shape::of(config, len);
+        let n_ctx = n_hashed + 1; // + order 0
+        let n_direct = if config.direct > 0 {
+            config.direct.min(config.orders.len()) + n_hashed - config.orders.len()
+        } else {
+            0
+        };
+        // One per context, direct, match (2), bias.
+        let n_inputs = n_ctx + n_direct + 2 + 2 * usize::from(config.dna) + 1;
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
         let sets: &[usize] = if config.wide {
             &[32 * 8, 256, 32 * 8, 256 * 8, 16 * 4 * 4 * 8]
@@ -304,9 +348,6 @@ impl Predictor {
         if config.wide {
             apm.push(Apm::new(1 << 16, 5, lg));
         }
-        let match_bits = config
-            .match_bits
-            .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10));
         Predictor {
             states,
             hist: Vec::with_capacity(len + PRIMER_ROOM),

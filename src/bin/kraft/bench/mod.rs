@@ -184,11 +184,15 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<Job>) -> std::io::Result<()> {
         if name.as_deref().is_some_and(|n| n.starts_with('.')) {
             continue;
         }
-        // Directories are followed unless they are symbolic links (which may loop).
+        // Directories are followed unless they are symbolic links (which may loop); of
+        // the rest only regular files are read (a FIFO would wait for a writer forever,
+        // a device never end).
         if e.is_dir() {
             if !e.is_symlink() {
                 collect(root, &e, out)?;
             }
+        } else if !e.is_file() {
+            eprintln!("kraft: {}: not a regular file -- skipped", e.display());
         } else if name.as_deref() != Some("MANIFEST.tsv") {
             let rel = e.strip_prefix(root).unwrap_or(&e);
             let parent = rel.parent().map(|p| p.to_string_lossy().into_owned());
