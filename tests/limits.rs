@@ -407,3 +407,267 @@ fn streams_over_4_gib_round_trip() {
     assert_eq!(info.header.content_size, Some(total));
     assert_eq!(info.blocks, total.div_ceil(4 << 20));
 }
+
+/// A stream of `model` at `level` whose first block keeps its parameters but has
+/// `payload` in place of its coded data (lengths fixed up).
+fn with_payload(model: &str, level: u8, payload: impl Fn(usize) -> Vec<u8>) -> Vec<u8> {
+    let data = if model == "grid" {
+        let mut v = b"P4\n64 64\n".to_vec();
+        v.extend((0..64 * 8).map(|i| (i * 37 % 251) as u8));
+        v
+    } else {
+        text(4096)
+    };
+    let packed = kraft::compress(&data, &Options::new().model(model).level(level)).unwrap();
+    let mut p = parse(&packed);
+    let (frame, block) = &mut p.blocks[0];
+    assert_eq!(frame.kind, kraft::format::BLOCK_MODELED, "{model}");
+    let mut r = &block[..];
+    let params_len = kraft::format::varint::read(&mut r).unwrap() as usize;
+    let head = block.len() - r.len() + params_len;
+    let coded = block.len() - head;
+    block.truncate(head);
+    block.extend_from_slice(&payload(coded));
+    frame.data_len = block.len() as u64;
+    build(&p)
+}
+
+#[test]
+fn a_range_coded_payload_must_have_a_word() {
+    // The encoder seals every non-empty block with at least one word; an empty payload
+    // would have the decoder read two words past the end, and is refused.
+    for (model, level) in [("cm", 1), ("cm", 6), ("cm", 9), ("grid", 6)] {
+        let (err, produced, _) = decode(&with_payload(model, level, |_| Vec::new()), None);
+        let err = err.unwrap_or_else(|| panic!("{model} -l{level}: an empty payload decoded"));
+        assert!(
+            matches!(err, Error::Corrupt { block: Some(0), .. }),
+            "{model} -l{level}: {err}"
+        );
+        assert_eq!(produced, 0);
+    }
+}
+
+#[test]
+fn flips_in_the_sealing_word_decode_exactly_or_fail() {
+    // The last word of a range-coded payload only has to fall inside the final interval:
+    // a flip in its low bits may decode to the same bytes. The block CRC decides, so the
+    // output is the original or an error, never other bytes.
+    let data = text(4096);
+    for level in [1u8, 6, 9] {
+        let packed = kraft::compress(&data, &Options::new().model("cm").level(level)).unwrap();
+        let p = parse(&packed);
+        let end = packed.len() - (p.trailer.encoded_len() + 1);
+        let (mut accepted, mut refused) = (0, 0);
+        for byte in end - 4..end {
+            for bit in 0..8 {
+                let mut bad = packed.clone();
+                bad[byte] ^= 1 << bit;
+                match kraft::decompress(&bad) {
+                    Ok(out) => {
+                        assert_eq!(out, data, "-l{level}: byte {byte} bit {bit}");
+                        accepted += 1;
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+        assert_eq!(accepted + refused, 32);
+        assert!(
+            refused > 0,
+            "-l{level}: no flip of the last word was caught"
+        );
+    }
+}
+
+#[test]
+fn the_header_level_must_match_the_model_settings() {
+    for model in ["cm", "grid"] {
+        let packed =
+            kraft::compress(b"P4\n8 1\n\x5a", &Options::new().model(model).level(6)).unwrap();
+        let mut p = parse(&packed);
+        p.header.level = 5;
+        let (err, produced, _) = decode(&build(&p), None);
+        let err = err.unwrap_or_else(|| panic!("{model}: a level that differs was accepted"));
+        assert!(err.to_string().contains("level"), "{model}: {err}");
+        assert_eq!(produced, 0);
+    }
+}
+
+#[test]
+fn only_the_last_block_of_a_stream_may_be_short() {
+    let data = text(3000);
+    let packed = kraft::compress(&data, &Options::new().model("iid").block_size(1000)).unwrap();
+    let mut p = parse(&packed);
+    assert_eq!(p.blocks.len(), 3);
+    // Move the last (full) block in front of a short one: every block still checks out.
+    let short = kraft::compress(&data[..10], &Options::new().model("iid")).unwrap();
+    let short = parse(&short).blocks.remove(0);
+    p.blocks.insert(0, short);
+    p.trailer.content_size += 10;
+    p.header.content_size = None;
+    let (err, _, _) = decode(&build(&p), None);
+    let err = err.expect("a block after a short block must be refused");
+    assert!(
+        err.to_string().contains("shorter than the block size"),
+        "{err}"
+    );
+    let inspected = kraft::inspect(&build(&p)[..]).unwrap_err();
+    assert!(
+        inspected
+            .to_string()
+            .contains("shorter than the block size")
+    );
+}
+
+#[test]
+fn the_decoder_refuses_more_than_its_default_limit_unless_allowed() {
+    // Four KiB of level 9 claiming a 64 MiB block: 1.4 GiB to decode, over 1 GiB.
+    let forged = forged_block("cm", 9, 64 << 20);
+    let mut out = Vec::new();
+    let err = Decoder::new(&forged[..]).read_all(&mut out).unwrap_err();
+    match err {
+        Error::MemoryLimit { needed, limit } => {
+            assert_eq!(limit, kraft::DEFAULT_MEMORY_LIMIT);
+            assert!(needed > limit);
+        }
+        other => panic!("expected the memory limit, got {other}"),
+    }
+    // Real level-9 output of a large input fits under an explicit limit.
+    let packed = kraft::compress(&text(4096), &Options::new().level(9)).unwrap();
+    assert_eq!(kraft::decompress(&packed).unwrap(), text(4096));
+}
+
+/// Decode `file` with `kraft test` under an address-space limit of `limit` bytes;
+/// whether it succeeded, and how long it took.
+fn kraft_test_under(file: &std::path::Path, limit: u64) -> (bool, Duration) {
+    let start = Instant::now();
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!("ulimit -v {}; exec \"$0\" test -q \"$1\"", limit / 1024),
+            env!("CARGO_BIN_EXE_kraft"),
+        ])
+        .arg(file)
+        .output()
+        .expect("run kraft test");
+    let took = start.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code().is_some(),
+        "{}: killed: {err}",
+        file.display()
+    );
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "{}: panicked: {err}",
+        file.display()
+    );
+    if !out.status.success() {
+        assert!(err.starts_with("kraft: "), "{}: {err}", file.display());
+        assert!(
+            !err.contains("memory allocation"),
+            "{}: {err}",
+            file.display()
+        );
+    }
+    (out.status.success(), took)
+}
+
+/// The stated decode-time bound (docs/RELIABILITY.md): 1 s, plus 15 ms per block (a
+/// model's setup), plus 30 µs per byte the stream decodes to (cm level 9, the slowest
+/// model, decodes about 0.1 MB/s), plus 40 ns per byte an ANS block declares (decoded to
+/// its length before its checks).
+fn bound(blocks: u64, out_bytes: u64, ans_declared: u64) -> Duration {
+    Duration::from_secs(1)
+        + Duration::from_millis(15) * blocks as u32
+        + Duration::from_micros(30) * out_bytes as u32
+        + Duration::from_nanos(40 * ans_declared)
+}
+
+#[test]
+fn crafted_stream_families_decode_within_the_stated_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    // Under the default memory limit plus what the process itself needs.
+    let limit = kraft::DEFAULT_MEMORY_LIMIT + (384 << 20);
+    let mut cases: Vec<(String, Vec<u8>, Duration)> = Vec::new();
+    let tiny = b"the the the the the the the the the the ";
+    for level in [1u8, 6, 9] {
+        // Many tiny blocks in one stream, and many tiny streams.
+        let data = tiny.repeat(250);
+        let opts = Options::new().level(level).block_size(tiny.len());
+        let blocks = kraft::compress(&data, &opts).unwrap();
+        cases.push((
+            format!("cm{level}-250-blocks"),
+            blocks,
+            bound(250, data.len() as u64, 0),
+        ));
+        let one = kraft::compress(tiny, &Options::new().level(level)).unwrap();
+        cases.push((
+            format!("cm{level}-300-streams"),
+            one.repeat(300),
+            bound(300, 300 * 40, 0),
+        ));
+        // Empty and all-zero payloads.
+        cases.push((
+            format!("cm{level}-empty"),
+            with_payload("cm", level, |_| Vec::new()),
+            bound(1, 4096, 0),
+        ));
+        cases.push((
+            format!("cm{level}-zeros"),
+            with_payload("cm", level, |n| vec![0; n]),
+            bound(1, 4096, 0),
+        ));
+        cases.push((
+            format!("cm{level}-ones"),
+            with_payload("cm", level, |n| vec![0xff; n]),
+            bound(1, 4096, 0),
+        ));
+        // Huge declared blocks backed by 4 KiB.
+        for claim in [64u64 << 20, 1 << 30] {
+            cases.push((
+                format!("cm{level}-claims-{claim}"),
+                forged_block("cm", level, claim),
+                bound(1, 4096, 0),
+            ));
+        }
+    }
+    for model in ["iid", "mixture"] {
+        for claim in [64u64 << 20, 1 << 30] {
+            cases.push((
+                format!("{model}-claims-{claim}"),
+                forged_block(model, 6, claim),
+                bound(1, 4096, claim),
+            ));
+        }
+        cases.push((
+            format!("{model}-zeros"),
+            with_payload(model, 6, |n| vec![0; n]),
+            bound(1, 4096, 4096),
+        ));
+    }
+    cases.push((
+        "grid-empty".into(),
+        with_payload("grid", 9, |_| Vec::new()),
+        bound(1, 4096, 0),
+    ));
+    cases.push((
+        "grid-zeros".into(),
+        with_payload("grid", 9, |n| vec![0; n]),
+        bound(1, 4096, 0),
+    ));
+    for (name, stream, bound) in &cases {
+        let file = dir.path().join(name);
+        std::fs::write(&file, stream).unwrap();
+        let (ok, took) = kraft_test_under(&file, limit);
+        eprintln!("{name}: {took:?} (bound {bound:?})");
+        // Only the real streams decode; the forged ones fail (cleanly, checked above).
+        assert_eq!(
+            ok,
+            name.contains("-blocks") || name.contains("-streams"),
+            "{name}"
+        );
+        assert!(took <= *bound, "{name}: {took:?}, bound {bound:?}");
+    }
+}

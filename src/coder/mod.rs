@@ -681,9 +681,9 @@ struct PayloadWords<'a> {
     past_end: u32,
 }
 
-/// Words a decoder may ask for beyond the payload. After at least one symbol the encoder
+/// Words a decoder may ask for beyond the payload: after at least one symbol the encoder
 /// seals with one or two words (constriction's `seal`), so a decoder of its stream reads
-/// at most one word past the end; an empty payload would need two, and is refused.
+/// at most one word past the end.
 const MAX_PAST_END: u32 = 1;
 
 /// The range decoder read past the end of its payload.
@@ -722,6 +722,10 @@ impl<'a> IntoReadWords<u32, Queue> for PayloadWords<'a> {
 type PayloadDecoder<'a> = RangeDecoder<u32, u64, PayloadWords<'a>>;
 
 fn range_decoder(payload: &[u8]) -> Result<PayloadDecoder<'_>> {
+    // Every block has symbols, and the encoder seals them with at least one word.
+    if payload.is_empty() {
+        return Err(Error::corrupt("range-coded payload is empty"));
+    }
     if payload.len() % 4 != 0 {
         return Err(Error::corrupt("payload length is not a multiple of 4"));
     }
