@@ -186,12 +186,12 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<Job>) -> std::io::Result<()> {
         }
         // Directories are followed unless they are symbolic links (which may loop); of
         // the rest only regular files are read (a FIFO would wait for a writer forever,
-        // a device never end).
+        // a device never end); a name that cannot be looked up fails as a job.
         if e.is_dir() {
             if !e.is_symlink() {
                 collect(root, &e, out)?;
             }
-        } else if !e.is_file() {
+        } else if std::fs::metadata(&e).is_ok_and(|m| !m.is_file()) {
             eprintln!("kraft: {}: not a regular file -- skipped", e.display());
         } else if name.as_deref() != Some("MANIFEST.tsv") {
             let rel = e.strip_prefix(root).unwrap_or(&e);
