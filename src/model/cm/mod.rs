@@ -380,3 +380,49 @@ fn looks_like_text(block: &[u8]) -> bool {
         .count();
     texty * 20 >= sample.len() * 19
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The probabilities a model gives every bit of `data`, learning as it goes.
+    fn run(mut p: predictor::Predictor, data: &[u8]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(8 * data.len());
+        for &byte in data {
+            for i in (0..8).rev() {
+                out.push(p.p1());
+                p.update((byte >> i) & 1 == 1);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_copy_of_the_primed_model_predicts_as_one_primed_afresh() {
+        let data = b"Context mixing, primed: the copy must be the same model. ".repeat(20);
+        for level in [1u8, 6, 9] {
+            let cm = Cm::new(level);
+            let mut params = Vec::new();
+            drop(cm.fit(&data, &mut params).unwrap());
+            let flags = params[0];
+            assert_ne!(flags & 8, 0, "text is primed");
+            let mut config = cm.config.clone();
+            config.word = flags & 1 != 0;
+            config.column = flags & 16 != 0;
+            config.sparse = false;
+            config.record = false;
+            config.dna = false;
+            let len = data.len();
+            let working = cm.working_set(len);
+            assert!(working <= PRIMED_MAX, "level {level}: {working}");
+            let mut fresh = predictor::Predictor::new(&config, len);
+            fresh.prime(PRIMER);
+            let expected = run(fresh, &data);
+            // The first call may prime (or copy what another test left); the second copies.
+            for _ in 0..2 {
+                let p = primed(&config, level, flags, len, working);
+                assert_eq!(run(p, &data), expected, "level {level}");
+            }
+        }
+    }
+}
