@@ -2667,3 +2667,27 @@ fn the_default_memory_limit_refuses_what_was_not_asked_for() {
     // Allowed explicitly, it decodes (the block is the real one).
     ok(kraft(d.path()).args(["test", "--memory-limit", "2G", "big.kft"]));
 }
+
+#[test]
+fn threads_are_capped_at_the_cores() {
+    let d = tempdir();
+    let data = text(64 << 10, 5);
+    write(d.path(), "f", &data);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let base = [
+        "compress",
+        "-m",
+        "iid",
+        "--block-size",
+        "1K",
+        "-v",
+        "-c",
+        "f",
+    ];
+    let out = ok(kraft(d.path()).args(base).args(["-T", "64"]));
+    let err = stderr_of(&out);
+    assert!(err.contains(&format!("; {cores} thread(s))")), "{err}");
+    // The same output for any thread count.
+    let one = ok(kraft(d.path()).args(base).args(["-T", "1"])).stdout;
+    assert_eq!(out.stdout, one);
+}

@@ -586,11 +586,12 @@ fn compress_one(
             .and_then(kraft::corpus::lookup)
             .map(|m| m.entropy_bits);
         eprintln!(
-            "{name}: {} => {} bytes ({:.3} bits/byte, {})",
+            "{name}: {} => {} bytes ({:.3} bits/byte, {}; {} thread(s))",
             stats.raw_bytes,
             stats.compressed_bytes(),
             r.bits_per_byte,
-            shown
+            shown,
+            options.get_threads()
         );
         eprint!("{}", r.to_text());
         return Ok(());
