@@ -2513,6 +2513,15 @@ fn symbolic_links_are_skipped_without_force_and_written_through() {
             .is_symlink()
     );
     assert_eq!(kraft_decode(d.path(), "target"), b"linked data\n");
+    // /dev/stdout names the open descriptor, redirected or appended to: written into.
+    ok(kraft(d.path()).args(["compress", "-o", "a.kft", "a.txt"]));
+    let out = sh(
+        d.path(),
+        r#"echo first > app && "$K" d -o /dev/stdout a.kft > red && "$K" d -o /dev/stdout a.kft >> app"#,
+    );
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(read(d.path().join("red")), b"linked data\n");
+    assert_eq!(read(d.path().join("app")), b"first\nlinked data\n");
     assert_no_temp_files(d.path());
 }
 

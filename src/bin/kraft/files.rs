@@ -181,27 +181,41 @@ impl Output {
     /// socket is written into; an existing file is replaced only if `force`.
     pub fn file(target: &Path, force: bool, private: bool) -> Result<Output, String> {
         let shown = target.display();
-        let named = fs::symlink_metadata(target);
-        let target = &through_links(target).map_err(|e| format!("{shown}: {e}"))?;
-        match fs::metadata(target) {
+        let named = fs::symlink_metadata(target).is_ok();
+        let target = &match fs::metadata(target) {
             Ok(m) if m.is_dir() => return Err(format!("{shown}: is a directory")),
+            // /dev/stdout and the like name an open descriptor: written into (at its end,
+            // for a file opened with `>>`), never replaced.
+            Ok(_) if names_a_descriptor(target) => {
+                let file = fs::OpenOptions::new()
+                    .append(true)
+                    .open(target)
+                    .map_err(|e| format!("{shown}: {e}"))?;
+                return Ok(Output::Device {
+                    file,
+                    target: target.to_path_buf(),
+                });
+            }
             Ok(m) if !m.is_file() => {
+                // Opened by its name, so that the system follows every link (also
+                // /dev/stdout's into /proc).
                 let file = fs::OpenOptions::new()
                     .write(true)
                     .open(target)
                     .map_err(|e| format!("{shown}: {e}"))?;
                 return Ok(Output::Device {
                     file,
-                    target: target.clone(),
+                    target: target.to_path_buf(),
                 });
             }
-            _ if named.is_ok() && !force => {
+            _ if named && !force => {
                 return Err(format!(
                     "{shown}: already exists; not overwritten (use -f to force)"
                 ));
             }
-            _ => {}
-        }
+            Ok(_) => fs::canonicalize(target).map_err(|e| format!("{shown}: {e}"))?,
+            Err(_) => through_links(target).map_err(|e| format!("{shown}: {e}"))?,
+        };
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -298,6 +312,16 @@ impl Output {
             }
         }
     }
+}
+
+/// Whether `path` is one of the names of an open file descriptor (`/dev/stdout`,
+/// `/dev/fd/N`, `/proc/self/fd/N`).
+fn names_a_descriptor(path: &Path) -> bool {
+    ["/dev/stdout", "/dev/stderr", "/dev/stdin"]
+        .iter()
+        .any(|p| path == Path::new(p))
+        || path.starts_with("/dev/fd/")
+        || path.starts_with("/proc/self/fd/")
 }
 
 /// The file that `path` names once every symbolic link on it is followed (the path
