@@ -2,7 +2,8 @@
 
 use crate::coder;
 use crate::error::{Error, Result};
-use crate::format::{BLOCK_MODELED, BLOCK_STORED, BlockHeader, varint};
+use crate::filter;
+use crate::format::{BLOCK_MODELED, BLOCK_MODELED_X86, BLOCK_STORED, BlockHeader, varint};
 use crate::model::Model;
 
 /// One block ready to be written.
@@ -20,12 +21,37 @@ pub(crate) struct EncodedBlock {
 }
 
 /// Fit `model` to `raw` and code it; store the block instead if coding would expand it.
-pub(crate) fn encode(model: &dyn Model, raw: &[u8]) -> Result<EncodedBlock> {
+/// When `filters` are on, the model takes them and the block looks like x86 code, it is also coded
+/// after the x86 filter, and the smaller of the two is kept (a tie keeps the plain one).
+pub(crate) fn encode(model: &dyn Model, raw: &[u8], filters: bool) -> Result<EncodedBlock> {
     debug_assert!(!raw.is_empty());
     let crc = crc32fast::hash(raw);
+    let plain = encode_as(model, raw, raw, BLOCK_MODELED, crc)?;
+    let candidate = filters && model.filters() && filter::x86::likely(raw);
+    if plain.frame.kind == BLOCK_STORED || !candidate {
+        return Ok(plain);
+    }
+    let mut filtered = raw.to_vec();
+    filter::x86::encode(&mut filtered);
+    let x86 = encode_as(model, &filtered, raw, BLOCK_MODELED_X86, crc)?;
+    Ok(if x86.data.len() < plain.data.len() {
+        x86
+    } else {
+        plain
+    })
+}
+
+/// Code `input` (`raw`, or `raw` filtered) as a block of `kind`, or store `raw`.
+fn encode_as(
+    model: &dyn Model,
+    input: &[u8],
+    raw: &[u8],
+    kind: u8,
+    crc: u32,
+) -> Result<EncodedBlock> {
     let mut params = Vec::new();
-    let predictor = model.fit(raw, &mut params)?;
-    let coded = coder::encode(predictor, raw)?;
+    let predictor = model.fit(input, &mut params)?;
+    let coded = coder::encode(predictor, input)?;
     let mut data = Vec::with_capacity(params.len() + coded.payload.len() + 4);
     varint::write(&mut data, params.len() as u64);
     data.extend_from_slice(&params);
@@ -48,7 +74,7 @@ pub(crate) fn encode(model: &dyn Model, raw: &[u8]) -> Result<EncodedBlock> {
     }
     Ok(EncodedBlock {
         frame: BlockHeader {
-            kind: BLOCK_MODELED,
+            kind,
             raw_len,
             data_len: data.len() as u64,
             crc,
@@ -83,6 +109,9 @@ pub(crate) fn decode(
         let (params, payload) = input.split_at(params_len as usize);
         let predictor = model.load(params, raw_len).map_err(|e| e.in_block(index))?;
         coder::decode(predictor, payload, raw_len, out).map_err(|e| e.in_block(index))?;
+        if frame.kind == BLOCK_MODELED_X86 {
+            filter::x86::decode(&mut out[start..]);
+        }
     }
     if out.len() - start != raw_len {
         return Err(Error::corrupt("block decoded to the wrong length").in_block(index));

@@ -39,6 +39,7 @@
 //! ## Layout
 //! - [`model`]: the [`model::Model`] trait and the built-in models;
 //! - `coder`: entropy coding with `constriction` (ANS and range coding);
+//! - [`filter`]: reversible transforms before a model (the x86 call filter);
 //! - [`format`]: the container (header, blocks, checksums; `docs/FORMAT.md`);
 //! - [`report`]: empirical entropies and the achieved-bits report;
 //! - [`corpus`]: synthetic sources with exactly known entropy.
@@ -50,6 +51,7 @@ mod block;
 pub mod coder;
 pub mod corpus;
 mod error;
+pub mod filter;
 pub mod format;
 pub mod model;
 mod options;

@@ -32,6 +32,7 @@ pub struct Options {
     components: Option<usize>,
     bits_back: bool,
     width: Option<usize>,
+    filters: bool,
 }
 
 impl Default for Options {
@@ -46,6 +47,7 @@ impl Default for Options {
             components: None,
             bits_back: true,
             width: None,
+            filters: true,
         }
     }
 }
@@ -54,6 +56,19 @@ impl Options {
     /// The defaults: model `cm`, level 6, block size chosen by the model, one thread.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Try the filters ([`crate::filter`]) on blocks that look like code, for models
+    /// that take them (`cm`), keeping a filtered block only when it codes smaller
+    /// (default on).
+    pub fn filters(mut self, on: bool) -> Self {
+        self.filters = on;
+        self
+    }
+
+    /// Whether the filters are tried.
+    pub fn get_filters(&self) -> bool {
+        self.filters
     }
 
     /// Select a built-in model by name (see [`crate::model::BUILTIN`]).
@@ -151,9 +166,10 @@ impl Options {
 
     /// The most memory compressing with these options can take, in bytes: per thread,
     /// the model's working set while fitting and coding ([`Model::fit_memory`]) and
-    /// three blocks' worth of buffers (the block being
-    /// filled or coded, its coded data, a stored copy). A block is the block size in
-    /// force, or the declared content size if smaller.
+    /// three blocks' worth of buffers (the block being filled or coded, its coded data,
+    /// a stored copy), two more for a model that takes filters (the filtered copy and
+    /// its coded data). A block is the block size in force, or the declared content
+    /// size if smaller.
     ///
     /// # Errors
     /// [`Error::UnknownModelName`] if no built-in model has the selected name.
@@ -161,7 +177,12 @@ impl Options {
         let model = self.build_model()?;
         let block = self.block_size_for(model.as_ref()) as u64;
         let block = self.content_size.map_or(block, |n| block.min(n)).max(1);
-        Ok(self.threads as u64 * (model.fit_memory(block as usize) as u64 + 3 * block))
+        let buffers = if self.filters && model.filters() {
+            5
+        } else {
+            3
+        };
+        Ok(self.threads as u64 * (model.fit_memory(block as usize) as u64 + buffers * block))
     }
 
     /// Check ranges.

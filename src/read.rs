@@ -17,6 +17,8 @@ pub struct StreamInfo {
     pub blocks: u64,
     /// Blocks that were stored rather than modeled.
     pub stored_blocks: u64,
+    /// Modeled blocks coded after a filter (the x86 filter).
+    pub filtered_blocks: u64,
     /// Compressed bytes of the stream, header to trailer.
     pub compressed_bytes: u64,
     /// Original bytes.
@@ -43,6 +45,7 @@ struct Body {
     total: u64,
     blocks: u64,
     stored: u64,
+    filtered: u64,
     compressed: u64,
     /// A block shorter than the block size was read: it must be the last.
     short: bool,
@@ -158,6 +161,7 @@ impl<R: Read> Decoder<R> {
                             total: 0,
                             blocks: 0,
                             stored: 0,
+                            filtered: 0,
                             compressed,
                             short: false,
                         }));
@@ -212,6 +216,7 @@ impl<R: Read> Decoder<R> {
         body.total += frame.raw_len;
         body.blocks += 1;
         body.stored += u64::from(frame.kind == crate::format::BLOCK_STORED);
+        body.filtered += u64::from(frame.kind == crate::format::BLOCK_MODELED_X86);
         body.compressed += frame.encoded_len() as u64 + frame.data_len;
         Ok(())
     }
@@ -303,6 +308,7 @@ fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {
         header: body.header,
         blocks: body.blocks,
         stored_blocks: body.stored,
+        filtered_blocks: body.filtered,
         compressed_bytes: body.compressed + trailer.encoded_len() as u64,
         content_size: body.total,
         crc,
@@ -356,6 +362,7 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             header,
             blocks: 0,
             stored_blocks: 0,
+            filtered_blocks: 0,
             content_size: 0,
             crc: 0,
         };
@@ -375,6 +382,7 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             info.content_size += frame.raw_len;
             info.blocks += 1;
             info.stored_blocks += u64::from(frame.kind == crate::format::BLOCK_STORED);
+            info.filtered_blocks += u64::from(frame.kind == crate::format::BLOCK_MODELED_X86);
         }
         let trailer = Trailer::read_from(&mut r)?;
         trailer.check_size(&info.header, info.content_size)?;

@@ -46,6 +46,7 @@ pub(crate) struct Core {
     block_size: usize,
     threads: usize,
     content_size: Option<u64>,
+    filters: bool,
     pending: Vec<u8>,
     ready: Vec<Vec<u8>>,
     crc: crc32fast::Hasher,
@@ -71,6 +72,7 @@ impl Core {
             block_size,
             threads: options.get_threads(),
             content_size: options.get_content_size(),
+            filters: options.get_filters(),
             pending: Vec::new(),
             ready: Vec::new(),
             crc: crc32fast::Hasher::new(),
@@ -170,13 +172,14 @@ impl Core {
 
     fn code_blocks<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
         let blocks = std::mem::take(&mut self.ready);
+        let filters = self.filters;
         let coded: Vec<Result<block::EncodedBlock>> = if blocks.len() == 1 {
-            vec![block::encode(model, &blocks[0])]
+            vec![block::encode(model, &blocks[0], self.filters)]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = blocks
                     .iter()
-                    .map(|raw| scope.spawn(move || block::encode(model, raw)))
+                    .map(|raw| scope.spawn(move || block::encode(model, raw, filters)))
                     .collect();
                 handles
                     .into_iter()

@@ -264,7 +264,8 @@ fn compress_memory_counts_threads_and_blocks() {
         .compress_memory()
         .unwrap();
     assert!(small < one);
-    assert!(one >= 3 * (16 << 20));
+    // Five blocks of buffers: cm also codes a block that looks like x86 code filtered.
+    assert!(one >= 5 * (16 << 20));
     // Fitting a mixture holds M responsibilities per segment; a line may be one byte.
     let lines = Options::new().model("mixture").compress_memory().unwrap();
     let pieces = Options::new()

@@ -34,6 +34,8 @@ pub const BLOCK_END: u8 = 0;
 pub const BLOCK_MODELED: u8 = 1;
 /// A block stored as is (when the model would expand it).
 pub const BLOCK_STORED: u8 = 2;
+/// A block coded by the stream's model after the x86 filter ([`crate::filter::x86`]).
+pub const BLOCK_MODELED_X86: u8 = 3;
 
 /// The stream header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,7 +180,7 @@ impl BlockHeader {
         let kind = kind[0];
         match kind {
             BLOCK_END => return Ok(None),
-            BLOCK_MODELED | BLOCK_STORED => {}
+            BLOCK_MODELED | BLOCK_STORED | BLOCK_MODELED_X86 => {}
             k => return Err(Error::corrupt(format!("unknown block kind {k}"))),
         }
         let raw_len = varint::read_from(r)?;

@@ -129,6 +129,13 @@ pub trait Model: Send + Sync {
         self.memory(block_size)
     }
 
+    /// Whether the encoder tries the filters ([`crate::filter`]) on this model's blocks,
+    /// coding a block that looks like code both ways and keeping the smaller. A decoder
+    /// undoes a filter on any model's blocks.
+    fn filters(&self) -> bool {
+        false
+    }
+
     /// The level the model's settings carry, for models whose settings are a level
     /// (`cm`, `grid`): a stream whose header names another level is refused.
     fn level(&self) -> Option<u8> {

@@ -792,6 +792,7 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 "block_size": h.block_size,
                 "blocks": s.blocks,
                 "stored_blocks": s.stored_blocks,
+                "filtered_blocks": s.filtered_blocks,
                 "compressed_bytes": s.compressed_bytes,
                 "original_bytes": s.content_size,
                 "ratio": ratio,
@@ -810,8 +811,8 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 println!("  compressed       {} bytes", s.compressed_bytes);
                 println!("  ratio            {ratio:.3}  ({bpb:.4} bits/byte)");
                 println!(
-                    "  blocks           {} of up to {} bytes ({} stored)",
-                    s.blocks, h.block_size, s.stored_blocks
+                    "  blocks           {} of up to {} bytes ({} stored, {} x86-filtered)",
+                    s.blocks, h.block_size, s.stored_blocks, s.filtered_blocks
                 );
                 println!("  crc32            {:08x}", s.crc);
                 if let Some(m) = memory {

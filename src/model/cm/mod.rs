@@ -185,6 +185,10 @@ impl Model for Cm {
         Some(self.level)
     }
 
+    fn filters(&self) -> bool {
+        true
+    }
+
     /// The block parameter is one byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
     /// among those the level allows (text gets word and column contexts, binary data
