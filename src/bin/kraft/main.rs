@@ -569,6 +569,9 @@ fn compress_one(
     )
     .map_err(err)?;
     let mut enc = kraft::Encoder::new(out.writer(), &options).map_err(err)?;
+    // All but the last byte first: the encoder codes a block once it is full, and the
+    // bytes read ahead are freed before that, so they never count twice.
+    let last = if common.verbose { None } else { first.pop() };
     enc.write_all(&first).map_err(|e| err(unwrap_io(e)))?;
     if common.verbose {
         let (_, stats) = enc.finish_with_stats().map_err(err)?;
@@ -597,6 +600,9 @@ fn compress_one(
         return Ok(());
     }
     drop(first);
+    if let Some(byte) = last {
+        enc.write_all(&[byte]).map_err(|e| err(unwrap_io(e)))?;
+    }
     copy(input, &mut enc).map_err(err)?;
     enc.finish().map_err(err)?;
     out.commit(input.metadata()).map_err(|e| err(e.into()))?;

@@ -13,8 +13,8 @@
 //! |---|---|---|---|---|---|---|---|
 //! | 1 | 1–4 | – | – | – | 3, 2 | 16 MiB | 8 MiB |
 //! | 2–3 | 1–4, 6 | ✓ | record | – | 3, 2 | 64 MiB | 8 MiB |
-//! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 16 MiB |
-//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | – | 3, 2 | 256 MiB | 16 MiB |
+//! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 64 MiB |
+//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | – | 3, 2 | 256 MiB | 64 MiB |
 //! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
@@ -249,11 +249,12 @@ impl Model for Cm {
         Ok(Predictor::Bits(Box::new(Bits(p))))
     }
 
-    /// 8 MiB at levels 1–3, 16 MiB at 4–6, 64 MiB at 7–9.
+    /// 8 MiB at levels 1–3, 64 MiB at 4–9: large files are not cut where the model
+    /// would have to learn them again (a 32 MiB tar of C headers: 6.7% smaller than in
+    /// 16 MiB blocks at level 6).
     fn block_size(&self) -> usize {
         match self.level {
             1..=3 => 8 << 20,
-            4..=6 => 16 << 20,
             _ => 64 << 20,
         }
     }
