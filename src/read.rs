@@ -146,7 +146,6 @@ impl<R: Read> Decoder<R> {
                     }
                     Some(header) => {
                         let model = self.registry.build(header.model, &header.settings)?;
-                        check_level(&header, model.as_ref())?;
                         if let Some(limit) = self.memory_limit {
                             let needed = decoder_memory(&header, model.as_ref());
                             if needed > limit {
@@ -237,17 +236,6 @@ fn read_header<R: Read>(r: &mut R, first: bool, done: &[StreamInfo]) -> Result<O
             offset: done.iter().map(|s| s.compressed_bytes).sum(),
         }),
         other => other,
-    }
-}
-
-/// A model whose settings carry a level must agree with the header's level.
-fn check_level(header: &Header, model: &dyn Model) -> Result<()> {
-    match model.level() {
-        Some(level) if level != header.level => Err(Error::corrupt(format!(
-            "the header says level {} but the model settings say level {level}",
-            header.level
-        ))),
-        _ => Ok(()),
     }
 }
 

@@ -61,7 +61,8 @@ impl Core {
         let block_size = options.block_size_for(model);
         let header = Header {
             model: model.id(),
-            level: options.get_level(),
+            // A model that carries its own level (cm, grid) is written at that level.
+            level: model.level().unwrap_or(options.get_level()),
             block_size: block_size as u64,
             settings: model.settings(),
             content_size: options.get_content_size(),

@@ -2700,3 +2700,67 @@ fn threads_are_capped_at_the_cores() {
     let one = ok(kraft(d.path()).args(base).args(["-T", "1"])).stdout;
     assert_eq!(out.stdout, one);
 }
+
+#[test]
+fn rm_keeps_the_input_unless_the_output_is_a_file_of_its_own() {
+    let d = tempdir();
+    write(d.path(), "f", b"keep me\n");
+    // Written into a device: nothing of its own to keep the data, so the input stays.
+    let out = ok(kraft(d.path()).args(["compress", "--rm", "-o", "/dev/null", "f"]));
+    assert!(
+        stderr_of(&out).contains("not removed"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(read(d.path().join("f")), b"keep me\n");
+    ok(kraft(d.path()).args(["compress", "f"]));
+    let out = ok(kraft(d.path()).args(["decompress", "--rm", "-o", "/dev/null", "f.kft"]));
+    assert!(stderr_of(&out).contains("not removed"));
+    assert!(d.path().join("f.kft").exists());
+    // A link to a device is an existing name: refused without -f, the input kept.
+    std::os::unix::fs::symlink("/dev/null", d.path().join("x")).unwrap();
+    fs::copy(d.path().join("f.kft"), d.path().join("x.kft")).unwrap();
+    fails1(kraft(d.path()).args(["decompress", "--rm", "x.kft"]))
+        .stderr(predicate::str::contains("already exists"));
+    assert!(d.path().join("x.kft").exists());
+}
+
+#[test]
+fn an_output_that_is_the_input_is_refused() {
+    let d = tempdir();
+    write(d.path(), "f", b"precious\n");
+    // Only exact descriptor names are written into; a path that goes through /dev/fd to
+    // a file is an existing file.
+    let sneaky = format!("/dev/fd/../../..{}", d.path().join("f").display());
+    fails1(kraft(d.path()).args(["compress", "-o", &sneaky, "f"]))
+        .stderr(predicate::str::contains("output would overwrite the input"));
+    fails1(kraft(d.path()).args(["compress", "-f", "-o", &sneaky, "f"]))
+        .stderr(predicate::str::contains("output would overwrite the input"));
+    // Standard input is the file named by -o (with -f): refused, the file intact.
+    let out = sh(d.path(), r#""$K" compress -f -o f < f"#);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("output would overwrite the input"));
+    assert_eq!(read(d.path().join("f")), b"precious\n");
+    assert_no_temp_files(d.path());
+}
+
+#[test]
+fn the_read_ahead_stays_within_the_memory_limit() {
+    let d = tempdir();
+    let start = Instant::now();
+    let out = sh(
+        d.path(),
+        r#"head -c 300000000 /dev/zero | "$K" compress --block-size 1G --memory-limit 64M -c > /dev/null"#,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--memory-limit"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(
+        start.elapsed().as_secs_f64() < 10.0,
+        "{:?}",
+        start.elapsed()
+    );
+}

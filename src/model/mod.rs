@@ -137,7 +137,8 @@ pub trait Model: Send + Sync {
     }
 
     /// The level the model's settings carry, for models whose settings are a level
-    /// (`cm`, `grid`): a stream whose header names another level is refused.
+    /// (`cm`, `grid`): the encoder writes it in the header, and a decoder goes by the
+    /// settings.
     fn level(&self) -> Option<u8> {
         None
     }

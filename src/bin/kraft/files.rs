@@ -110,6 +110,24 @@ impl Input {
             Input::Stdin(_) => None,
         }
     }
+
+    /// Device and inode of the regular file read (standard input included), if it is one.
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        match self {
+            Input::File { meta, .. } => regular_identity(meta),
+            Input::Stdin(s) => {
+                use std::os::fd::AsFd;
+                let fd = s.as_fd().try_clone_to_owned().ok()?;
+                regular_identity(&File::from(fd).metadata().ok()?)
+            }
+        }
+    }
+}
+
+/// Device and inode of a regular file.
+fn regular_identity(m: &Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    m.is_file().then(|| (m.dev(), m.ino()))
 }
 
 impl Read for Input {
@@ -121,18 +139,27 @@ impl Read for Input {
     }
 }
 
-/// Remove `input`'s name after its output is complete, if it is a regular file (`--rm`);
-/// anything else is kept, with a note.
-pub fn remove_input(input: &Input) -> Result<(), String> {
-    let Some(path) = input.path() else {
+/// Remove `input`'s name after its output is complete (`--rm`), if it is a regular file,
+/// the output a synced file of its own (`saved`), and the name still the file that was
+/// read; anything else is kept, with a note.
+pub fn remove_input(input: &Input, saved: bool) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let (Some(path), Input::File { meta, .. }) = (input.path(), input) else {
         return Ok(());
     };
+    let kept = |why: &str| {
+        eprintln!("kraft: {}: {why} -- not removed", path.display());
+        Ok(())
+    };
     if !input.removable() {
-        eprintln!(
-            "kraft: {}: not a regular file -- not removed",
-            path.display()
-        );
-        return Ok(());
+        return kept("not a regular file");
+    }
+    if !saved {
+        return kept("the output is not a file of its own");
+    }
+    match fs::symlink_metadata(path) {
+        Ok(now) if now.dev() == meta.dev() && now.ino() == meta.ino() => {}
+        _ => return kept("replaced while it was read"),
     }
     fs::remove_file(path).map_err(|e| format!("{}: cannot remove: {e}", path.display()))
 }
@@ -178,37 +205,44 @@ impl Output {
     }
 
     /// A file output at `target` (through symbolic links): an existing device, FIFO or
-    /// socket is written into; an existing file is replaced only if `force`.
+    /// socket, or a name of an open descriptor (`/dev/stdout`), is written into; an
+    /// existing file, or a link to a device, is replaced or written through only if
+    /// `force`.
     pub fn file(target: &Path, force: bool, private: bool) -> Result<Output, String> {
         let shown = target.display();
-        let named = fs::symlink_metadata(target).is_ok();
+        let named = fs::symlink_metadata(target).ok();
+        let exists = named.is_some();
+        let link = named.as_ref().is_some_and(|m| m.file_type().is_symlink());
+        let descriptor = names_a_descriptor(target);
         let target = &match fs::metadata(target) {
             Ok(m) if m.is_dir() => return Err(format!("{shown}: is a directory")),
-            // /dev/stdout and the like name an open descriptor: written into (at its end,
-            // for a file opened with `>>`), never replaced.
-            Ok(_) if names_a_descriptor(target) => {
+            Ok(m) if !m.is_file() || descriptor => {
+                if link && !descriptor && !force {
+                    return Err(format!(
+                        "{shown}: already exists; not overwritten (use -f to force)"
+                    ));
+                }
+                // Opened without truncating or creating, then checked as opened: a
+                // regular file found there now is not written into in place.
                 let file = fs::OpenOptions::new()
                     .append(true)
                     .open(target)
                     .map_err(|e| format!("{shown}: {e}"))?;
-                return Ok(Output::Device {
-                    file,
-                    target: target.to_path_buf(),
-                });
+                let opened = file.metadata().map_err(|e| format!("{shown}: {e}"))?;
+                if !opened.is_file() || descriptor {
+                    return Ok(Output::Device {
+                        file,
+                        target: target.to_path_buf(),
+                    });
+                }
+                if !force {
+                    return Err(format!(
+                        "{shown}: already exists; not overwritten (use -f to force)"
+                    ));
+                }
+                fs::canonicalize(target).map_err(|e| format!("{shown}: {e}"))?
             }
-            Ok(m) if !m.is_file() => {
-                // Opened by its name, so that the system follows every link (also
-                // /dev/stdout's into /proc).
-                let file = fs::OpenOptions::new()
-                    .write(true)
-                    .open(target)
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                return Ok(Output::Device {
-                    file,
-                    target: target.to_path_buf(),
-                });
-            }
-            _ if named && !force => {
+            _ if exists && !force => {
                 return Err(format!(
                     "{shown}: already exists; not overwritten (use -f to force)"
                 ));
@@ -256,6 +290,26 @@ impl Output {
         Self::file(target, force, true)
     }
 
+    /// Refuse an output that is the input's own file (`-o /dev/stdout > f < f`, `-f -o f`
+    /// with `f` on stdin): writing it would destroy what is still being read.
+    pub fn check_not(&self, input: &Input) -> Result<(), String> {
+        let ours = match self {
+            Output::Stdout(_) => None,
+            Output::Device { file, .. } => file.metadata().ok().as_ref().and_then(regular_identity),
+            Output::File { target, .. } => fs::metadata(target)
+                .ok()
+                .as_ref()
+                .and_then(regular_identity),
+        };
+        if ours.is_some() && ours == input.identity() {
+            return Err(format!(
+                "{}: output would overwrite the input",
+                self.describe()
+            ));
+        }
+        Ok(())
+    }
+
     pub fn writer(&mut self) -> &mut dyn Write {
         match self {
             Output::Stdout(s) => s,
@@ -274,12 +328,13 @@ impl Output {
     }
 
     /// Make the output final: flush and sync, carry over permissions and modification
-    /// time from the input, and rename into place.
-    pub fn commit(&mut self, meta: Option<Metadata>) -> io::Result<()> {
+    /// time from the input, and rename into place. Returns whether the output is now a
+    /// complete, synced file of its own (what `--rm` needs before it removes an input).
+    pub fn commit(&mut self, meta: Option<Metadata>) -> io::Result<bool> {
         let stdout = Output::Stdout(io::stdout());
         match std::mem::replace(self, stdout) {
-            Output::Stdout(mut s) => s.flush(),
-            Output::Device { mut file, .. } => file.flush(),
+            Output::Stdout(mut s) => s.flush().map(|()| false),
+            Output::Device { mut file, .. } => file.flush().map(|()| false),
             Output::File {
                 mut tmp,
                 target,
@@ -308,20 +363,22 @@ impl Output {
                     // Make the rename itself durable.
                     let _ = File::open(dir).and_then(|d| d.sync_all());
                 }
-                Ok(())
+                Ok(true)
             }
         }
     }
 }
 
-/// Whether `path` is one of the names of an open file descriptor (`/dev/stdout`,
-/// `/dev/fd/N`, `/proc/self/fd/N`).
+/// Whether `path` is one of the names of an open descriptor written to: `/dev/stdout`,
+/// `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N` (spelled exactly so).
 fn names_a_descriptor(path: &Path) -> bool {
-    ["/dev/stdout", "/dev/stderr", "/dev/stdin"]
-        .iter()
-        .any(|p| path == Path::new(p))
-        || path.starts_with("/dev/fd/")
-        || path.starts_with("/proc/self/fd/")
+    let Some(s) = path.to_str() else {
+        return false;
+    };
+    let number = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+    matches!(s, "/dev/stdout" | "/dev/stderr")
+        || s.strip_prefix("/dev/fd/").is_some_and(number)
+        || s.strip_prefix("/proc/self/fd/").is_some_and(number)
 }
 
 /// The file that `path` names once every symbolic link on it is followed (the path

@@ -450,7 +450,9 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
                 Output::stdout()
             }
         };
-        return compress_one(&mut Input::stdin(), out, &a.model, &a.common, "stdin");
+        let mut input = Input::stdin();
+        out.check_not(&input).map_err(fail)?;
+        return compress_one(&mut input, out, &a.model, &a.common, "stdin").map(|_| ());
     }
     if a.common.stdout && io::stdout().is_terminal() && !a.common.force {
         return Err(fail(
@@ -471,10 +473,11 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         let mut input = Input::file(path, policy).map_err(fail)?;
         check_rm(&input, &a.common)?;
         let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
+        out.check_not(&input).map_err(fail)?;
         let name = path.display().to_string();
-        compress_one(&mut input, out, &a.model, &a.common, &name)?;
+        let saved = compress_one(&mut input, out, &a.model, &a.common, &name)?;
         if a.common.rm && !a.common.stdout {
-            files::remove_input(&input).map_err(fail)?;
+            files::remove_input(&input, saved).map_err(fail)?;
         }
         Ok(())
     })
@@ -540,14 +543,15 @@ fn within_memory(options: kraft::Options, common: &Common) -> kraft::Result<kraf
 /// Compress everything `input` holds, reading it once: its first bytes choose the
 /// model when none is given, and its size is declared in the header only when all of it
 /// has been read before the header is written (within the first block), so a size that
-/// the file system misstates or that changes while it is read is never claimed.
+/// the file system misstates or that changes while it is read is never claimed. Returns
+/// whether the output is a synced file of its own (for `--rm`).
 fn compress_one(
     input: &mut Input,
     mut out: Output,
     model: &ModelArgs,
     common: &Common,
     name: &str,
-) -> Result<(), Failed> {
+) -> Result<bool, Failed> {
     let err = |e| file_error(name, e);
     let mut first = Vec::new();
     read_up_to(input, &mut first, 8).map_err(err)?;
@@ -556,13 +560,16 @@ fn compress_one(
         .build_model()
         .map(|m| options.block_size_for(m.as_ref()))
         .map_err(err)?;
+    // Never more read ahead than --memory-limit allows.
+    let ahead = block.min(common.memory_limit.unwrap_or(usize::MAX).max(8));
     if common.verbose {
         // The report needs the whole input for its empirical entropies.
         input.read_to_end(&mut first).map_err(|e| err(e.into()))?;
     } else {
-        read_up_to(input, &mut first, block).map_err(err)?;
+        read_up_to(input, &mut first, ahead).map_err(err)?;
     }
-    let complete = common.verbose || first.len() < block;
+    // The end was seen: nothing more is read (a file that grows, a terminal).
+    let complete = common.verbose || first.len() < ahead;
     let options = within_memory(
         options.content_size(complete.then_some(first.len() as u64)),
         common,
@@ -576,7 +583,7 @@ fn compress_one(
     if common.verbose {
         let (_, stats) = enc.finish_with_stats().map_err(err)?;
         let shown = out.describe();
-        out.commit(input.metadata()).map_err(|e| err(e.into()))?;
+        let saved = out.commit(input.metadata()).map_err(|e| err(e.into()))?;
         let mut r = kraft::Report::new(
             options.get_model(),
             options.get_level(),
@@ -597,16 +604,17 @@ fn compress_one(
             options.get_threads()
         );
         eprint!("{}", r.to_text());
-        return Ok(());
+        return Ok(saved);
     }
     drop(first);
     if let Some(byte) = last {
         enc.write_all(&[byte]).map_err(|e| err(unwrap_io(e)))?;
     }
-    copy(input, &mut enc).map_err(err)?;
+    if !complete {
+        copy(input, &mut enc).map_err(err)?;
+    }
     enc.finish().map_err(err)?;
-    out.commit(input.metadata()).map_err(|e| err(e.into()))?;
-    Ok(())
+    out.commit(input.metadata()).map_err(|e| err(e.into()))
 }
 
 /// Read from `input` until `buf` holds `limit` bytes or the input ends.
@@ -656,7 +664,9 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
             Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
             None => Output::stdout(),
         };
-        return decompress_one(Input::stdin(), out, &a.common, "stdin").map(|_| ());
+        let input = Input::stdin();
+        out.check_not(&input).map_err(fail)?;
+        return decompress_one(input, out, &a.common, "stdin").map(|_| ());
     }
     let policy = Policy {
         force: a.common.force,
@@ -674,9 +684,10 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
                 ))),
             }
         })?;
-        let input = decompress_one(input, out, &a.common, &path.display().to_string())?;
+        out.check_not(&input).map_err(fail)?;
+        let (input, saved) = decompress_one(input, out, &a.common, &path.display().to_string())?;
         if a.common.rm && !a.common.stdout {
-            files::remove_input(&input).map_err(fail)?;
+            files::remove_input(&input, saved).map_err(fail)?;
         }
         Ok(())
     })
@@ -691,23 +702,24 @@ fn decoder(input: Input, limit: Option<usize>) -> kraft::Decoder<Input> {
     }
 }
 
-/// Decompress `input` into `out`; gives the input back (for `--rm`).
+/// Decompress `input` into `out`; gives the input back, and whether the output is a
+/// synced file of its own (for `--rm`).
 fn decompress_one(
     input: Input,
     mut out: Output,
     common: &Common,
     name: &str,
-) -> Result<Input, Failed> {
+) -> Result<(Input, bool), Failed> {
     let meta = input.metadata();
     let mut dec = decoder(input, common.memory_limit);
     let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
     let shown = out.describe();
-    out.commit(meta).map_err(|e| file_error(name, e))?;
+    let saved = out.commit(meta).map_err(|e| file_error(name, e))?;
     if common.verbose {
         let packed: u64 = dec.streams().iter().map(|s| s.compressed_bytes).sum();
         eprintln!("{name}: {packed} => {n} bytes ({shown})");
     }
-    Ok(dec.into_inner())
+    Ok((dec.into_inner(), saved))
 }
 
 fn test_all(a: &TestArgs) -> Result<(), Failed> {
@@ -779,6 +791,8 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
         for s in streams {
             let h = &s.header;
             let model = kraft::Registry::builtin().build(h.model, &h.settings).ok();
+            // cm and grid go by the level in their settings.
+            let level = model.as_ref().and_then(|m| m.level()).unwrap_or(h.level);
             let memory = model.as_ref().map(|m| kraft::decoder_memory(h, m.as_ref()));
             let bpb = if s.content_size > 0 {
                 8.0 * s.compressed_bytes as f64 / s.content_size as f64
@@ -794,7 +808,7 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 "file": name,
                 "model": kraft::model_name(h.model),
                 "model_id": h.model,
-                "level": h.level,
+                "level": level,
                 "block_size": h.block_size,
                 "blocks": s.blocks,
                 "stored_blocks": s.stored_blocks,
@@ -809,9 +823,8 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
             if !a.json {
                 println!("{name}");
                 println!(
-                    "  model            {} (level {})",
-                    kraft::model_name(h.model),
-                    h.level
+                    "  model            {} (level {level})",
+                    kraft::model_name(h.model)
                 );
                 println!("  original         {} bytes", s.content_size);
                 println!("  compressed       {} bytes", s.compressed_bytes);
