@@ -1,21 +1,133 @@
 //! Golden files: streams written by each format version decode forever, and the exact
-//! bytes written today are pinned.
+//! bytes written today are pinned, for every model. A change to a model's coding shows
+//! here first: it needs a new format version (or a new block kind), never a silent change
+//! of what old files decode to.
+//!
+//! The `v1-*` streams other than `v1-iid.kft` and `v1-cm6-x86.kft` were written by
+//! kraft before the x86 filter and the 64 MiB blocks of levels 4–9 (with 16 MiB blocks
+//! at level 6, which the pinning tests ask for explicitly).
+
+use kraft::Options;
 
 const TEXT: &[u8] = include_bytes!("golden/v1-iid.txt");
 const V1_IID: &[u8] = include_bytes!("golden/v1-iid.kft");
+const CM_TEXT: &[u8] = include_bytes!("golden/v1-cm.txt");
+const RECORDS: &[u8] = include_bytes!("golden/v1-cm-records.bin");
+const PBM: &[u8] = include_bytes!("golden/v1-grid.pbm");
+const X86: &[u8] = include_bytes!("golden/v1-x86.bin");
+
+/// Name, stream, original, the options that write exactly these bytes today, model id.
+type Golden = (&'static str, &'static [u8], &'static [u8], Options, u8);
+
+fn goldens() -> Vec<Golden> {
+    let l6_16m = Options::new().level(6).block_size(16 << 20);
+    vec![
+        (
+            "v1-iid",
+            V1_IID,
+            TEXT,
+            Options::new().model("iid").level(6),
+            1,
+        ),
+        (
+            "v1-cm1",
+            include_bytes!("golden/v1-cm1.kft"),
+            CM_TEXT,
+            Options::new().level(1),
+            2,
+        ),
+        (
+            "v1-cm6",
+            include_bytes!("golden/v1-cm6.kft"),
+            CM_TEXT,
+            l6_16m.clone(),
+            2,
+        ),
+        (
+            "v1-cm9",
+            include_bytes!("golden/v1-cm9.kft"),
+            CM_TEXT,
+            Options::new().level(9),
+            2,
+        ),
+        (
+            "v1-cm6-records",
+            include_bytes!("golden/v1-cm6-records.kft"),
+            RECORDS,
+            l6_16m,
+            2,
+        ),
+        (
+            "v1-cm6-x86",
+            include_bytes!("golden/v1-cm6-x86.kft"),
+            X86,
+            Options::new().level(6),
+            2,
+        ),
+        (
+            "v1-mixture",
+            include_bytes!("golden/v1-mixture.kft"),
+            CM_TEXT,
+            Options::new().model("mixture"),
+            3,
+        ),
+        (
+            "v1-grid",
+            include_bytes!("golden/v1-grid.kft"),
+            PBM,
+            Options::new().model("grid"),
+            4,
+        ),
+    ]
+}
 
 #[test]
 fn golden_v1_decodes() {
-    assert_eq!(kraft::decompress(V1_IID).unwrap(), TEXT);
-    let info = kraft::inspect(V1_IID).unwrap();
-    assert_eq!(info.len(), 1);
-    assert_eq!(info[0].header.model, 1);
-    assert_eq!(info[0].content_size, TEXT.len() as u64);
-    assert_eq!(info[0].compressed_bytes, V1_IID.len() as u64);
+    for (name, stream, original, _, model) in goldens() {
+        assert_eq!(kraft::decompress(stream).unwrap(), original, "{name}");
+        let info = kraft::inspect(stream).unwrap();
+        assert_eq!(info.len(), 1, "{name}");
+        assert_eq!(info[0].header.model, model, "{name}");
+        assert_eq!(info[0].content_size, original.len() as u64, "{name}");
+        assert_eq!(info[0].compressed_bytes, stream.len() as u64, "{name}");
+    }
 }
 
 #[test]
 fn golden_v1_bytes_are_stable() {
-    let options = kraft::Options::new().model("iid").level(6);
-    assert_eq!(kraft::compress(TEXT, &options).unwrap(), V1_IID);
+    for (name, stream, original, options, _) in goldens() {
+        assert_eq!(
+            kraft::compress(original, &options).unwrap(),
+            stream,
+            "{name}"
+        );
+    }
+}
+
+/// The cm flag byte of a one-block stream's block.
+fn cm_flags(stream: &[u8]) -> u8 {
+    let mut r = stream;
+    let header = kraft::format::Header::read_from(&mut r).unwrap().unwrap();
+    let frame = kraft::format::BlockHeader::read_from(&mut r, header.block_size)
+        .unwrap()
+        .unwrap();
+    assert_ne!(frame.kind, kraft::format::BLOCK_STORED);
+    assert_eq!(r[0], 1, "one byte of parameters");
+    r[1]
+}
+
+#[test]
+fn the_goldens_cover_each_block_kind_and_cm_context_group() {
+    let all = goldens();
+    let find = |n: &str| all.iter().find(|g| g.0 == n).unwrap().1;
+    assert_eq!(
+        kraft::inspect(find("v1-cm6-x86")).unwrap()[0].filtered_blocks,
+        1
+    );
+    // Text: word contexts and the primer; binary records: sparse and record contexts.
+    let text = cm_flags(find("v1-cm6"));
+    assert_eq!(text & (1 | 8), 1 | 8, "{text:#x}");
+    let records = cm_flags(find("v1-cm6-records"));
+    assert_eq!(records & (2 | 4), 2 | 4, "{records:#x}");
+    assert_eq!(records & 8, 0, "{records:#x}");
 }
