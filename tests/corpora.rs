@@ -77,12 +77,27 @@ fn generated_corpora_round_trip_and_meet_their_entropy() {
             let packed = kraft::compress(&g.data, &options).unwrap();
             assert_eq!(kraft::decompress(&packed).unwrap(), g.data, "{}", g.name);
         }
-        // Order 0 can never beat the source's entropy by more than chance allows.
+        // The default model (cm) can never beat the sample's information content by more
+        // than chance allows, and comes within a stated factor of the source's entropy
+        // (measured at 256 KiB: 1.0002 for uniform bytes to 1.170 for the text-like source,
+        // whose word structure cm learns only in part).
         let r = kraft::report(&g.data, &kraft::Options::default()).unwrap();
+        let achieved = r.achieved_bits as f64;
+        assert!(achieved > g.self_information_bits * 0.98, "{}", g.name);
+        let ceiling = match g.name.as_str() {
+            "uniform.bin" => 1.005,
+            "bernoulli-0.1.bin" => 1.03,
+            "iid-skewed.bin" => 1.035,
+            "mixture.txt" => 1.04,
+            "markov2.txt" => 1.075,
+            "text-like.txt" => 1.19,
+            other => panic!("{other}: no stated bound; add one"),
+        };
         assert!(
-            r.achieved_bits as f64 > g.self_information_bits * 0.98,
-            "{}",
-            g.name
+            achieved <= g.entropy_bits * ceiling,
+            "{}: {achieved} bits, {:.4} × the entropy (bound {ceiling})",
+            g.name,
+            achieved / g.entropy_bits
         );
     }
 }

@@ -1080,13 +1080,15 @@ mod diagnose {
 
     /// Cost breakdown of a file (`GRID_FILE=path cargo test --release --lib diagnose --
     /// --ignored --nocapture`).
+    /// Where a grid file's bits go (`GRID_FILE=x.pbm cargo test --release --lib breakdown
+    /// -- --nocapture` prints the table; without it, a generated Ising file): the parts
+    /// must add up to what the coder writes.
     #[test]
-    #[ignore = "needs GRID_FILE"]
     fn breakdown() {
-        let Ok(path) = std::env::var("GRID_FILE") else {
-            return;
+        let data = match std::env::var("GRID_FILE") {
+            Ok(path) => std::fs::read(&path).unwrap(),
+            Err(_) => crate::corpus::generate_ising(1, 32, 40).remove(0).data,
         };
-        let data = std::fs::read(&path).unwrap();
         let wrap = detect_wrap(&data, None);
         let mut g = GridBits::new(data.len(), None, wrap, 6);
         let mut cost = std::collections::BTreeMap::<String, f64>::new();
@@ -1152,5 +1154,13 @@ mod diagnose {
             println!("{k:32} {v:12.1} bits {:6.2}%", 100.0 * v / total);
         }
         println!("total {total:.1} bits, {images} images, wrap {wrap}");
+        let options = crate::Options::new().model("grid").level(6);
+        let (_, stats) = crate::compress_with_stats(&data, &options).unwrap();
+        let coded = 8.0 * stats.payload_bytes as f64;
+        assert!(images > 0);
+        assert!(
+            (coded - total).abs() <= 0.002 * total + 96.0,
+            "the parts add up to {total:.1} bits, the coder wrote {coded}"
+        );
     }
 }
