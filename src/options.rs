@@ -224,6 +224,9 @@ impl Options {
     }
 }
 
+/// The first model id for models outside kraft.
+const FIRST_USER_ID: u8 = 128;
+
 type Ctor = Arc<dyn Fn(&[u8]) -> Result<Box<dyn Model>> + Send + Sync>;
 
 /// Which model to build for each id found in a stream.
@@ -255,27 +258,49 @@ impl Registry {
         let mut r = Registry {
             ctors: HashMap::new(),
         };
-        r.register(ids::IID, |settings| {
+        r.builtin_model(ids::IID, |settings| {
             if !settings.is_empty() {
                 return Err(Error::corrupt("iid takes no settings"));
             }
             Ok(Box::new(Iid))
         });
-        r.register(ids::CM, |settings| {
+        r.builtin_model(ids::CM, |settings| {
             Ok(Box::new(Cm::from_settings(settings)?))
         });
-        r.register(ids::MIXTURE, |settings| {
+        r.builtin_model(ids::MIXTURE, |settings| {
             Ok(Box::new(Mixture::from_settings(settings)?))
         });
-        r.register(ids::GRID, |settings| {
+        r.builtin_model(ids::GRID, |settings| {
             Ok(Box::new(Grid::from_settings(settings)?))
         });
         r
     }
 
-    /// Add (or replace) the constructor for model `id`; it receives the stream's
-    /// [`Model::settings`].
-    pub fn register<F>(&mut self, id: u8, ctor: F)
+    /// Add the constructor for model `id`; it receives the stream's
+    /// [`Model::settings`]. Ids 128..=255 are for models outside kraft (`docs/FORMAT.md`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for an id below 128 (kraft's own) or one already
+    /// registered: a registry never silently changes what a stream decodes to.
+    pub fn register<F>(&mut self, id: u8, ctor: F) -> Result<()>
+    where
+        F: Fn(&[u8]) -> Result<Box<dyn Model>> + Send + Sync + 'static,
+    {
+        if id < FIRST_USER_ID {
+            return Err(Error::InvalidOption(format!(
+                "model id {id} is kraft's own; models outside kraft take 128 to 255"
+            )));
+        }
+        if self.ctors.contains_key(&id) {
+            return Err(Error::InvalidOption(format!(
+                "model id {id} is registered already"
+            )));
+        }
+        self.ctors.insert(id, Arc::new(ctor));
+        Ok(())
+    }
+
+    fn builtin_model<F>(&mut self, id: u8, ctor: F)
     where
         F: Fn(&[u8]) -> Result<Box<dyn Model>> + Send + Sync + 'static,
     {

@@ -52,6 +52,8 @@ pub(crate) struct Core {
     crc: crc32fast::Hasher,
     stats: Stats,
     poisoned: bool,
+    /// The trailer is written: the stream is complete.
+    finished: bool,
 }
 
 impl Core {
@@ -82,6 +84,7 @@ impl Core {
                 ..Stats::default()
             },
             poisoned: false,
+            finished: false,
         })
     }
 
@@ -131,6 +134,9 @@ impl Core {
 
     /// Code the last blocks and write the end marker and trailer.
     pub(crate) fn finish<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<Stats> {
+        if self.finished {
+            return Ok(self.stats.clone());
+        }
         if self.poisoned {
             return Err(poisoned());
         }
@@ -157,6 +163,7 @@ impl Core {
         w.flush()?;
         self.stats.container_bytes += buf.len() as u64;
         self.poisoned = true; // nothing may follow the trailer
+        self.finished = true;
         Ok(self.stats.clone())
     }
 
@@ -274,6 +281,22 @@ impl<W: Write> Encoder<W> {
     /// The underlying writer, mutably (writing to it corrupts the stream).
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
+    }
+
+    /// Code the last block, write the trailer and flush, keeping the writer (for an
+    /// encoder held by reference); writing afterwards is an error, and calling it again
+    /// (or [`Encoder::finish`]) writes nothing more. Returns the final [`Stats`].
+    ///
+    /// # Errors
+    /// As [`Encoder::finish`].
+    pub fn try_finish(&mut self) -> Result<Stats> {
+        self.core.finish(&mut self.inner, self.model.as_ref())
+    }
+
+    /// Give back the writer as it is: a complete stream after [`Encoder::try_finish`],
+    /// a truncated one (which decoders reject) before.
+    pub fn into_inner(self) -> W {
+        self.inner
     }
 
     /// Code the last block, write the trailer, flush, and return the writer.

@@ -273,7 +273,7 @@ fn a_user_byte_model_gets_a_file_and_a_report() {
     let data = b"abababababcbcbcbcabababab".repeat(400);
     let packed = kraft::compress_with(&data, &Options::default(), &Order1Model).unwrap();
     let mut reg = kraft::Registry::builtin();
-    reg.register(201, |_| Ok(Box::new(Order1Model)));
+    reg.register(201, |_| Ok(Box::new(Order1Model))).unwrap();
     assert_eq!(kraft::decompress_with(&packed, &reg).unwrap(), data);
     let r = kraft::report_with(&data, &Options::default(), &Order1Model).unwrap();
     assert_eq!(r.achieved_bits, 8 * packed.len() as u64);
@@ -418,7 +418,7 @@ fn bits_back_reaches_the_marginal_code_length() {
     let options = Options::new().block_size(1 << 20);
     let packed = kraft::compress_with(&data, &options, &MixtureModel).unwrap();
     let mut reg = kraft::Registry::builtin();
-    reg.register(202, |_| Ok(Box::new(MixtureModel)));
+    reg.register(202, |_| Ok(Box::new(MixtureModel))).unwrap();
     assert_eq!(kraft::decompress_with(&packed, &reg).unwrap(), data);
     let r = kraft::report_with(&data, &options, &MixtureModel).unwrap();
     // With the exact posterior the net cost is −log2 p(x): within 0.5% plus the
@@ -464,4 +464,39 @@ fn bits_back_reaches_the_marginal_code_length() {
             assert_eq!(out, data);
         }
     }
+}
+
+#[test]
+fn try_finish_completes_the_stream_and_keeps_the_writer() {
+    use std::io::Write;
+    let data = b"finish me, then give the writer back".repeat(50);
+    let mut enc = kraft::Encoder::new(Vec::new(), &Options::default()).unwrap();
+    enc.write_all(&data).unwrap();
+    let stats = enc.try_finish().unwrap();
+    assert_eq!(stats.raw_bytes, data.len() as u64);
+    // Idempotent, and nothing may be written after it.
+    assert_eq!(enc.try_finish().unwrap(), stats);
+    assert!(enc.write_all(b"more").is_err());
+    let packed = enc.into_inner();
+    assert_eq!(packed.len() as u64, stats.compressed_bytes());
+    assert_eq!(kraft::decompress(&packed).unwrap(), data);
+    // Without it, into_inner gives a stream that decoders refuse.
+    let mut enc = kraft::Encoder::new(Vec::new(), &Options::default()).unwrap();
+    enc.write_all(&data).unwrap();
+    assert!(kraft::decompress(&enc.into_inner()).is_err());
+}
+
+#[test]
+fn a_registry_never_replaces_a_model() {
+    let mut reg = kraft::Registry::builtin();
+    for id in [0u8, 1, 2, 127] {
+        assert!(matches!(
+            reg.register(id, |_| Ok(Box::new(Order1Model))),
+            Err(kraft::Error::InvalidOption(_))
+        ));
+    }
+    reg.register(128, |_| Ok(Box::new(Order1Model))).unwrap();
+    assert!(reg.register(128, |_| Ok(Box::new(Order1Model))).is_err());
+    // The built-in models are still the ones built.
+    assert_eq!(reg.build(2, &[6]).unwrap().name(), "cm");
 }

@@ -55,7 +55,10 @@
 //! let data = b"abracadabra, abracadabra, abracadabra".repeat(20);
 //! let packed = kraft::compress_with(&data, &Options::default(), &TreeModel)?;
 //! let mut registry = Registry::builtin();
-//! registry.register(200, |_settings| Ok(Box::new(TreeModel)));
+//! registry.register(200, |_settings| Ok(Box::new(TreeModel)))?;
+//! // kraft's own ids, and ids taken already, are refused.
+//! assert!(registry.register(2, |_settings| Ok(Box::new(TreeModel))).is_err());
+//! assert!(registry.register(200, |_settings| Ok(Box::new(TreeModel))).is_err());
 //! assert_eq!(kraft::decompress_with(&packed, &registry)?, data);
 //! assert!(packed.len() < data.len() / 2);
 //! # Ok::<(), kraft::Error>(())
