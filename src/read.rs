@@ -1,5 +1,6 @@
 //! Streaming decompression: [`Decoder`].
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 
 use crate::block;
@@ -49,6 +50,10 @@ struct Body {
     compressed: u64,
     /// A block shorter than the block size was read: it must be the last.
     short: bool,
+    /// Original bytes of the blocks read so far (decoded or not).
+    read: u64,
+    /// Blocks decoded at once.
+    threads: usize,
 }
 
 /// Decompresses a kraft stream (or several concatenated) read from `R`.
@@ -72,11 +77,14 @@ pub struct Decoder<R: Read> {
     inner: R,
     registry: Registry,
     state: State,
-    out: Vec<u8>,
+    /// Decoded, checked blocks not yet read, in order; `pos` is the offset in the first.
+    ready: VecDeque<Vec<u8>>,
     pos: usize,
-    data: Vec<u8>,
+    /// An error found in a block after those in `ready`: reported once they are read.
+    deferred: Option<Error>,
     streams: Vec<StreamInfo>,
     memory_limit: Option<u64>,
+    threads: usize,
 }
 
 impl<R: Read> Decoder<R> {
@@ -91,12 +99,25 @@ impl<R: Read> Decoder<R> {
             inner,
             registry,
             state: State::Start { first: true },
-            out: Vec::new(),
+            ready: VecDeque::new(),
             pos: 0,
-            data: Vec::new(),
+            deferred: None,
             streams: Vec::new(),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
+            threads: 1,
         }
+    }
+
+    /// Decode up to `n` blocks at once, one thread each (0: one per core); the output
+    /// is the same for any `n`. Memory is [`decoder_memory`] per block in flight, and
+    /// under a memory limit fewer blocks are decoded at once to fit it (at least one).
+    #[must_use]
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = match n {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        self
     }
 
     /// Refuse any stream whose [`decoder_memory`] is above `bytes` with
@@ -146,11 +167,13 @@ impl<R: Read> Decoder<R> {
                     }
                     Some(header) => {
                         let model = self.registry.build(header.model, &header.settings)?;
+                        let mut threads = self.threads.max(1);
                         if let Some(limit) = self.memory_limit {
                             let needed = decoder_memory(&header, model.as_ref());
                             if needed > limit {
                                 return Err(Error::MemoryLimit { needed, limit });
                             }
+                            threads = threads.min(usize::try_from(limit / needed).unwrap_or(1));
                         }
                         let compressed = header.encoded_len() as u64;
                         self.state = State::Body(Box::new(Body {
@@ -163,62 +186,113 @@ impl<R: Read> Decoder<R> {
                             filtered: 0,
                             compressed,
                             short: false,
+                            read: 0,
+                            threads,
                         }));
                     }
                 },
                 State::Body(mut body) => {
-                    let frame = BlockHeader::read_from(&mut self.inner, body.header.block_size)
-                        .map_err(|e| e.in_block(body.blocks))?;
-                    match frame {
-                        Some(frame) => {
-                            self.read_block(&mut body, &frame)?;
-                            self.state = State::Body(body);
-                            return Ok(true);
+                    // Up to `threads` blocks of this stream: read in order, decoded at
+                    // once, checked and queued in order.
+                    let mut batch = Vec::new();
+                    let mut end = false;
+                    while batch.len() < body.threads {
+                        let index = body.blocks + batch.len() as u64;
+                        match BlockHeader::read_from(&mut self.inner, body.header.block_size)
+                            .map_err(|e| e.in_block(index))?
+                        {
+                            Some(frame) => {
+                                let data = self.read_data(&mut body, &frame, index)?;
+                                batch.push((frame, data, index));
+                            }
+                            None => {
+                                end = true;
+                                break;
+                            }
                         }
-                        None => {
-                            let info = finish_stream(&mut self.inner, *body)?;
-                            self.streams.push(info);
-                            self.state = State::Start { first: false };
+                    }
+                    let decoded = decode_batch(body.model.as_ref(), &batch);
+                    for ((frame, _, _), result) in batch.iter().zip(decoded) {
+                        match result {
+                            Ok(out) => {
+                                body.crc.update(&out);
+                                body.total += frame.raw_len;
+                                body.blocks += 1;
+                                body.stored += u64::from(frame.kind == crate::format::BLOCK_STORED);
+                                body.filtered +=
+                                    u64::from(frame.kind == crate::format::BLOCK_MODELED_X86);
+                                body.compressed += frame.encoded_len() as u64 + frame.data_len;
+                                self.ready.push_back(out);
+                            }
+                            Err(e) if self.ready.is_empty() => return Err(e),
+                            Err(e) => {
+                                // The blocks before it are good: they are read first.
+                                self.deferred = Some(e);
+                                return Ok(true);
+                            }
                         }
+                    }
+                    if end {
+                        let info = finish_stream(&mut self.inner, *body)?;
+                        self.streams.push(info);
+                        self.state = State::Start { first: false };
+                    } else {
+                        self.state = State::Body(body);
+                    }
+                    if !self.ready.is_empty() {
+                        return Ok(true);
                     }
                 }
             }
         }
     }
 
-    fn read_block(&mut self, body: &mut Body, frame: &BlockHeader) -> Result<()> {
-        let index = body.blocks;
+    /// Check the next block's frame against the stream and read its data.
+    fn read_data(&mut self, body: &mut Body, frame: &BlockHeader, index: u64) -> Result<Vec<u8>> {
         body.short = check_block_order(body.short, frame, &body.header, index)?;
         if let Some(n) = body.header.content_size {
-            if body.total + frame.raw_len > n {
+            if body.read + frame.raw_len > n {
                 return Err(Error::Content(format!(
                     "more data than the {n} bytes the header declares"
                 )));
             }
         }
-        self.data.clear();
+        body.read += frame.raw_len;
+        let mut data = Vec::new();
         // Reserved, not touched: pages become resident only as data arrives.
-        reserve(&mut self.data, frame.data_len)?;
+        reserve(&mut data, frame.data_len)?;
         (&mut self.inner)
             .take(frame.data_len)
-            .read_to_end(&mut self.data)?;
-        if self.data.len() as u64 != frame.data_len {
+            .read_to_end(&mut data)?;
+        if data.len() as u64 != frame.data_len {
             return Err(Error::Corrupt {
                 block: Some(index),
                 what: "stream ends inside a block".into(),
             });
         }
-        self.out.clear();
-        self.pos = 0;
-        block::decode(body.model.as_ref(), frame, &self.data, index, &mut self.out)?;
-        body.crc.update(&self.out);
-        body.total += frame.raw_len;
-        body.blocks += 1;
-        body.stored += u64::from(frame.kind == crate::format::BLOCK_STORED);
-        body.filtered += u64::from(frame.kind == crate::format::BLOCK_MODELED_X86);
-        body.compressed += frame.encoded_len() as u64 + frame.data_len;
-        Ok(())
+        Ok(data)
     }
+}
+
+/// Decode every block of `batch`, one thread each when there are several.
+fn decode_batch(model: &dyn Model, batch: &[(BlockHeader, Vec<u8>, u64)]) -> Vec<Result<Vec<u8>>> {
+    let one = |(frame, data, index): &(BlockHeader, Vec<u8>, u64)| {
+        let mut out = Vec::new();
+        block::decode(model, frame, data, *index, &mut out).map(|()| out)
+    };
+    if batch.len() <= 1 {
+        return batch.iter().map(one).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batch.iter().map(|b| scope.spawn(move || one(b))).collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// The memory a [`Decoder`] allows a stream by default: 1 GiB, enough for every level of
@@ -303,36 +377,53 @@ fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {
     })
 }
 
-impl<R: Read> Read for Decoder<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        while self.pos == self.out.len() {
-            if !self.advance()? {
-                return Ok(0);
+impl<R: Read> Decoder<R> {
+    /// Make the first queued block one with bytes left to read; false at the end.
+    fn fill(&mut self) -> Result<bool> {
+        loop {
+            match self.ready.front() {
+                Some(b) if self.pos < b.len() => return Ok(true),
+                Some(_) => {
+                    self.ready.pop_front();
+                    self.pos = 0;
+                }
+                None => {
+                    if let Some(e) = self.deferred.take() {
+                        self.state = State::Failed;
+                        return Err(e);
+                    }
+                    if !self.advance()? {
+                        return Ok(false);
+                    }
+                }
             }
         }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
-}
 
-impl<R: Read> Decoder<R> {
     /// Decode everything that is left into `out`, keeping kraft's typed errors.
     ///
     /// # Errors
     /// Any [`Error`] of the stream: damaged data, unknown model, I/O.
     pub fn read_all(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        out.extend_from_slice(&self.out[self.pos..]);
-        self.pos = self.out.len();
-        while self.advance()? {
-            out.extend_from_slice(&self.out);
-            self.pos = self.out.len();
+        while self.fill()? {
+            let block = self.ready.pop_front().expect("fill leaves a block");
+            out.extend_from_slice(&block[self.pos..]);
+            self.pos = 0;
         }
         Ok(())
+    }
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() || !self.fill()? {
+            return Ok(0);
+        }
+        let block = self.ready.front().expect("fill leaves a block");
+        let n = buf.len().min(block.len() - self.pos);
+        buf[..n].copy_from_slice(&block[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

@@ -2764,3 +2764,16 @@ fn the_read_ahead_stays_within_the_memory_limit() {
         start.elapsed()
     );
 }
+
+#[test]
+fn decompress_on_several_threads_writes_the_same_bytes() {
+    let d = tempdir();
+    let data = text(300_000, 17);
+    write(d.path(), "f", &data);
+    ok(kraft(d.path()).args(["compress", "-l", "1", "--block-size", "32K", "f"]));
+    for t in ["1", "2", "0", "64"] {
+        let out = ok(kraft(d.path()).args(["decompress", "-c", "-T", t, "f.kft"]));
+        assert_eq!(out.stdout, data, "-T {t}");
+        ok(kraft(d.path()).args(["test", "-q", "-T", t, "f.kft"]));
+    }
+}

@@ -500,3 +500,55 @@ fn a_registry_never_replaces_a_model() {
     // The built-in models are still the ones built.
     assert_eq!(reg.build(2, &[6]).unwrap().name(), "cm");
 }
+
+#[test]
+fn decoding_on_several_threads_gives_the_same_bytes_and_errors() {
+    let data: Vec<u8> = (0..400_000u32)
+        .flat_map(|i| format!("{} ", (i * 7919) % 1000).into_bytes())
+        .take(600_000)
+        .collect();
+    let packed = kraft::compress(&data, &Options::new().level(1).block_size(64 << 10)).unwrap();
+    let blocks = kraft::inspect(&packed[..]).unwrap()[0].blocks;
+    assert!(blocks >= 9, "{blocks}");
+    for threads in [1, 2, 7] {
+        let mut out = Vec::new();
+        kraft::Decoder::new(&packed[..])
+            .threads(threads)
+            .read_all(&mut out)
+            .unwrap();
+        assert_eq!(out, data, "{threads} threads");
+        // Small reads too.
+        let mut dec = kraft::Decoder::new(&packed[..]).threads(threads);
+        let mut small = Vec::new();
+        let mut buf = [0u8; 777];
+        loop {
+            let n = std::io::Read::read(&mut dec, &mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            small.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(small, data, "{threads} threads, small reads");
+    }
+    // A damaged block in the middle: the blocks before it come out, then its error, the
+    // same for any thread count.
+    let mut bad = packed.clone();
+    let at = bad.len() / 2;
+    bad[at] ^= 0x10;
+    let mut expected = None;
+    for threads in [1, 2, 7] {
+        let mut dec = kraft::Decoder::new(&bad[..]).threads(threads);
+        let mut out = Vec::new();
+        let err = dec.read_all(&mut out).unwrap_err().to_string();
+        assert!(
+            data.starts_with(&out),
+            "{threads} threads: only checked bytes"
+        );
+        assert_eq!(out.len() % (64 << 10), 0);
+        let seen = (out.len(), err);
+        match &expected {
+            None => expected = Some(seen),
+            Some(e) => assert_eq!(&seen, e, "{threads} threads"),
+        }
+    }
+}

@@ -180,12 +180,7 @@ impl ModelArgs {
     /// The options for an input that starts with `head`: the model given, else `grid`
     /// for PBM data or a raw grid (`--width`), else the default.
     fn options(&self, head: &[u8]) -> kraft::Options {
-        // More threads than cores would only hold more blocks and models in memory.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let threads = match self.threads {
-            0 => cores,
-            n => n.min(cores),
-        };
+        let threads = thread_count(self.threads);
         let model = match &self.model {
             Some(m) => m.as_str(),
             None if self.width.is_some() || kraft::model::looks_like_pbm(head) => "grid",
@@ -242,6 +237,10 @@ struct DecompressArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     common: Common,
+    /// Decode up to N blocks at once (0: one per core; at most one per core); the output
+    /// is the same for any N.
+    #[arg(short = 'T', long, default_value_t = 1)]
+    threads: usize,
 }
 
 #[derive(Args, Debug)]
@@ -255,6 +254,9 @@ struct TestArgs {
     /// Refuse streams that could need more than SIZE of memory to decode.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<usize>,
+    /// Decode up to N blocks at once (0: one per core; at most one per core).
+    #[arg(short = 'T', long, default_value_t = 1)]
+    threads: usize,
 }
 
 #[derive(Args, Debug)]
@@ -653,6 +655,7 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
     let a = &DecompressArgs {
         files: a.files.clone(),
         common: normalize(&a.common),
+        threads: a.threads,
     };
     if is_stdio(&a.files) {
         if io::stdin().is_terminal() && !a.common.force {
@@ -666,7 +669,7 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
         };
         let input = Input::stdin();
         out.check_not(&input).map_err(fail)?;
-        return decompress_one(input, out, &a.common, "stdin").map(|_| ());
+        return decompress_one(input, out, &a.common, a.threads, "stdin").map(|_| ());
     }
     let policy = Policy {
         force: a.common.force,
@@ -685,7 +688,8 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
             }
         })?;
         out.check_not(&input).map_err(fail)?;
-        let (input, saved) = decompress_one(input, out, &a.common, &path.display().to_string())?;
+        let name = path.display().to_string();
+        let (input, saved) = decompress_one(input, out, &a.common, a.threads, &name)?;
         if a.common.rm && !a.common.stdout {
             files::remove_input(&input, saved).map_err(fail)?;
         }
@@ -693,9 +697,16 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
     })
 }
 
-/// A decoder of `input` under `--memory-limit`, or the library's default limit.
-fn decoder(input: Input, limit: Option<usize>) -> kraft::Decoder<Input> {
-    let dec = kraft::Decoder::new(input);
+/// `-T N`: 0 is one per core, and more than the cores only holds more in memory.
+fn thread_count(n: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if n == 0 { cores } else { n.min(cores) }
+}
+
+/// A decoder of `input` with `threads` under `--memory-limit`, or the library's default
+/// limit.
+fn decoder(input: Input, limit: Option<usize>, threads: usize) -> kraft::Decoder<Input> {
+    let dec = kraft::Decoder::new(input).threads(thread_count(threads));
     match limit {
         Some(n) => dec.memory_limit(Some(n as u64)),
         None => dec,
@@ -708,10 +719,11 @@ fn decompress_one(
     input: Input,
     mut out: Output,
     common: &Common,
+    threads: usize,
     name: &str,
 ) -> Result<(Input, bool), Failed> {
     let meta = input.metadata();
-    let mut dec = decoder(input, common.memory_limit);
+    let mut dec = decoder(input, common.memory_limit, threads);
     let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
     let shown = out.describe();
     let saved = out.commit(meta).map_err(|e| file_error(name, e))?;
@@ -737,7 +749,7 @@ fn test_all(a: &TestArgs) -> Result<(), Failed> {
                 }
             }
         };
-        let mut dec = decoder(input, a.memory_limit);
+        let mut dec = decoder(input, a.memory_limit, a.threads);
         match copy(&mut dec, &mut io::sink()) {
             Ok(n) => {
                 if !a.quiet {
