@@ -62,8 +62,9 @@ struct Body {
 /// stream's length and CRC against its trailer before end of file is reported, so a
 /// reader that reaches `Ok(0)` has received exactly the original data. Memory: at most
 /// [`decoder_memory`] of each stream (the model's working set and three blocks' worth of
-/// buffers), whatever the stream's length; [`Decoder::memory_limit`] refuses streams that
-/// would need more before anything is allocated for them.
+/// buffers) per block in flight ([`Decoder::threads`]), whatever the stream's length;
+/// [`Decoder::memory_limit`] refuses streams that would need more before anything is
+/// allocated for them.
 ///
 /// ```
 /// use std::io::Read;
@@ -145,7 +146,8 @@ impl<R: Read> Decoder<R> {
         self.inner
     }
 
-    /// Decode the next block into `self.out`; false at the end of all streams.
+    /// Decode the next blocks into `self.ready`; false at the end of all streams. Errors
+    /// found after good blocks wait in `self.deferred` until those are read.
     fn advance(&mut self) -> Result<bool> {
         loop {
             match std::mem::replace(&mut self.state, State::Failed) {
@@ -173,7 +175,8 @@ impl<R: Read> Decoder<R> {
                             if needed > limit {
                                 return Err(Error::MemoryLimit { needed, limit });
                             }
-                            threads = threads.min(usize::try_from(limit / needed).unwrap_or(1));
+                            threads =
+                                threads.min(usize::try_from(limit / needed).unwrap_or(usize::MAX));
                         }
                         let compressed = header.encoded_len() as u64;
                         self.state = State::Body(Box::new(Body {
@@ -194,19 +197,29 @@ impl<R: Read> Decoder<R> {
                 State::Body(mut body) => {
                     // Up to `threads` blocks of this stream: read in order, decoded at
                     // once, checked and queued in order.
+                    // An error reading a block comes after the blocks read before it.
                     let mut batch = Vec::new();
                     let mut end = false;
+                    let mut read_error = None;
                     while batch.len() < body.threads {
                         let index = body.blocks + batch.len() as u64;
-                        match BlockHeader::read_from(&mut self.inner, body.header.block_size)
-                            .map_err(|e| e.in_block(index))?
-                        {
-                            Some(frame) => {
-                                let data = self.read_data(&mut body, &frame, index)?;
-                                batch.push((frame, data, index));
-                            }
-                            None => {
+                        let next = BlockHeader::read_from(&mut self.inner, body.header.block_size)
+                            .map_err(|e| e.in_block(index))
+                            .and_then(|frame| match frame {
+                                Some(frame) => {
+                                    let data = self.read_data(&mut body, &frame, index)?;
+                                    Ok(Some((frame, data, index)))
+                                }
+                                None => Ok(None),
+                            });
+                        match next {
+                            Ok(Some(block)) => batch.push(block),
+                            Ok(None) => {
                                 end = true;
+                                break;
+                            }
+                            Err(e) => {
+                                read_error = Some(e);
                                 break;
                             }
                         }
@@ -224,17 +237,17 @@ impl<R: Read> Decoder<R> {
                                 body.compressed += frame.encoded_len() as u64 + frame.data_len;
                                 self.ready.push_back(out);
                             }
-                            Err(e) if self.ready.is_empty() => return Err(e),
-                            Err(e) => {
-                                // The blocks before it are good: they are read first.
-                                self.deferred = Some(e);
-                                return Ok(true);
-                            }
+                            Err(e) => return self.fail_after_ready(e),
                         }
                     }
+                    if let Some(e) = read_error {
+                        return self.fail_after_ready(e);
+                    }
                     if end {
-                        let info = finish_stream(&mut self.inner, *body)?;
-                        self.streams.push(info);
+                        match finish_stream(&mut self.inner, *body) {
+                            Ok(info) => self.streams.push(info),
+                            Err(e) => return self.fail_after_ready(e),
+                        }
                         self.state = State::Start { first: false };
                     } else {
                         self.state = State::Body(body);
@@ -245,6 +258,16 @@ impl<R: Read> Decoder<R> {
                 }
             }
         }
+    }
+
+    /// Fail with `e` (the state stays failed): at once if no good block waits, else once
+    /// those are read.
+    fn fail_after_ready(&mut self, e: Error) -> Result<bool> {
+        if self.ready.is_empty() {
+            return Err(e);
+        }
+        self.deferred = Some(e);
+        Ok(true)
     }
 
     /// Check the next block's frame against the stream and read its data.
@@ -284,12 +307,23 @@ fn decode_batch(model: &dyn Model, batch: &[(BlockHeader, Vec<u8>, u64)]) -> Vec
         return batch.iter().map(one).collect();
     }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = batch.iter().map(|b| scope.spawn(move || one(b))).collect();
+        // A block whose thread cannot be started is decoded here, in turn.
+        let handles: Vec<_> = batch
+            .iter()
+            .map(|b| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || one(b))
+                    .map_err(|_| b)
+            })
+            .collect();
         handles
             .into_iter()
-            .map(|h| match h.join() {
-                Ok(r) => r,
-                Err(panic) => std::panic::resume_unwind(panic),
+            .map(|h| match h {
+                Ok(h) => match h.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(b) => one(b),
             })
             .collect()
     })

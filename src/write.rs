@@ -159,10 +159,12 @@ impl Core {
         };
         let mut buf = Vec::with_capacity(16);
         trailer.write_with_end(&mut buf);
+        // Nothing may follow the trailer, and a trailer that failed to go out in full is
+        // never written again after part of it.
+        self.poisoned = true;
         w.write_all(&buf)?;
         w.flush()?;
         self.stats.container_bytes += buf.len() as u64;
-        self.poisoned = true; // nothing may follow the trailer
         self.finished = true;
         Ok(self.stats.clone())
     }
@@ -259,7 +261,8 @@ impl<W: Write> Encoder<W> {
     }
 
     /// Start a stream with any [`Model`] (the model name in `options` is not used; the
-    /// level and block size are).
+    /// block size is, and the level unless the model carries its own, as `cm` and
+    /// `grid` do).
     ///
     /// # Errors
     /// Invalid options or an error writing the header.

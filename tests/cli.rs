@@ -2748,9 +2748,10 @@ fn an_output_that_is_the_input_is_refused() {
 fn the_read_ahead_stays_within_the_memory_limit() {
     let d = tempdir();
     let start = Instant::now();
+    // Under an address space of 400 MB: reading a 1 GiB block ahead would not fit.
     let out = sh(
         d.path(),
-        r#"head -c 300000000 /dev/zero | "$K" compress --block-size 1G --memory-limit 64M -c > /dev/null"#,
+        r#"ulimit -v 400000; head -c 300000000 /dev/zero | "$K" compress --block-size 1G --memory-limit 64M -c > /dev/null"#,
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(

@@ -15,6 +15,8 @@ const CM_TEXT: &[u8] = include_bytes!("golden/v1-cm.txt");
 const RECORDS: &[u8] = include_bytes!("golden/v1-cm-records.bin");
 const PBM: &[u8] = include_bytes!("golden/v1-grid.pbm");
 const X86: &[u8] = include_bytes!("golden/v1-x86.bin");
+const RANDOM: &[u8] = include_bytes!("golden/v1-random.bin");
+const DNA: &[u8] = include_bytes!("golden/v1-dna.txt");
 
 /// Name, stream, original, the options that write exactly these bytes today, model id.
 type Golden = (&'static str, &'static [u8], &'static [u8], Options, u8);
@@ -54,7 +56,31 @@ fn goldens() -> Vec<Golden> {
             "v1-cm6-records",
             include_bytes!("golden/v1-cm6-records.kft"),
             RECORDS,
+            l6_16m.clone(),
+            2,
+        ),
+        (
+            "v1-cm6-stored",
+            include_bytes!("golden/v1-cm6-stored.kft"),
+            RANDOM,
+            l6_16m.clone(),
+            2,
+        ),
+        (
+            "v1-cm6-dna",
+            include_bytes!("golden/v1-cm6-dna.kft"),
+            DNA,
             l6_16m,
+            2,
+        ),
+        (
+            "v1-cm1-blocks",
+            include_bytes!("golden/v1-cm1-blocks.kft"),
+            CM_TEXT,
+            Options::new()
+                .level(1)
+                .block_size(2048)
+                .content_size(Some(CM_TEXT.len() as u64)),
             2,
         ),
         (
@@ -85,6 +111,14 @@ fn goldens() -> Vec<Golden> {
 fn golden_v1_decodes() {
     for (name, stream, original, _, model) in goldens() {
         assert_eq!(kraft::decompress(stream).unwrap(), original, "{name}");
+        for threads in [2, 3] {
+            let mut out = Vec::new();
+            kraft::Decoder::new(stream)
+                .threads(threads)
+                .read_all(&mut out)
+                .unwrap();
+            assert_eq!(out, original, "{name}, {threads} threads");
+        }
         let info = kraft::inspect(stream).unwrap();
         assert_eq!(info.len(), 1, "{name}");
         assert_eq!(info[0].header.model, model, "{name}");
@@ -96,10 +130,13 @@ fn golden_v1_decodes() {
 #[test]
 fn golden_v1_bytes_are_stable() {
     for (name, stream, original, options, _) in goldens() {
-        assert_eq!(
-            kraft::compress(original, &options).unwrap(),
-            stream,
-            "{name}"
+        let written = kraft::compress(original, &options).unwrap();
+        let first = written.iter().zip(stream).position(|(a, b)| a != b);
+        assert!(
+            written == stream,
+            "{name}: {} bytes written, {} pinned, first difference at {first:?}",
+            written.len(),
+            stream.len()
         );
     }
 }
@@ -120,14 +157,22 @@ fn cm_flags(stream: &[u8]) -> u8 {
 fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     let all = goldens();
     let find = |n: &str| all.iter().find(|g| g.0 == n).unwrap().1;
-    assert_eq!(
-        kraft::inspect(find("v1-cm6-x86")).unwrap()[0].filtered_blocks,
-        1
-    );
-    // Text: word contexts and the primer; binary records: sparse and record contexts.
+    let info = |n: &str| kraft::inspect(find(n)).unwrap().remove(0);
+    // Block kinds 1 (modeled), 2 (stored), 3 (x86), and a stream of several blocks.
+    assert_eq!(info("v1-cm6-x86").filtered_blocks, 1);
+    assert_eq!(info("v1-cm6-stored").stored_blocks, 1);
+    assert!(info("v1-cm1-blocks").blocks >= 3);
+    let cm6 = info("v1-cm6");
+    assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
+    // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32.
     let text = cm_flags(find("v1-cm6"));
     assert_eq!(text & (1 | 8), 1 | 8, "{text:#x}");
     let records = cm_flags(find("v1-cm6-records"));
     assert_eq!(records & (2 | 4), 2 | 4, "{records:#x}");
     assert_eq!(records & 8, 0, "{records:#x}");
+    let column = cm_flags(find("v1-cm9"));
+    assert_eq!(column & 16, 16, "{column:#x}");
+    let dna = cm_flags(find("v1-cm6-dna"));
+    assert_eq!(dna & 32, 32, "{dna:#x}");
+    assert_eq!(text | records | column | dna, 0x3f);
 }

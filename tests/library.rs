@@ -530,25 +530,36 @@ fn decoding_on_several_threads_gives_the_same_bytes_and_errors() {
         }
         assert_eq!(small, data, "{threads} threads, small reads");
     }
-    // A damaged block in the middle: the blocks before it come out, then its error, the
-    // same for any thread count.
-    let mut bad = packed.clone();
-    let at = bad.len() / 2;
-    bad[at] ^= 0x10;
-    let mut expected = None;
-    for threads in [1, 2, 7] {
-        let mut dec = kraft::Decoder::new(&bad[..]).threads(threads);
-        let mut out = Vec::new();
-        let err = dec.read_all(&mut out).unwrap_err().to_string();
-        assert!(
-            data.starts_with(&out),
-            "{threads} threads: only checked bytes"
-        );
-        assert_eq!(out.len() % (64 << 10), 0);
-        let seen = (out.len(), err);
-        match &expected {
-            None => expected = Some(seen),
-            Some(e) => assert_eq!(&seen, e, "{threads} threads"),
+    // A damaged block in the middle, a stream cut inside a block, a damaged trailer:
+    // the blocks before come out, then the error, the same for any thread count, and
+    // later reads fail too.
+    let mut flipped = packed.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x10;
+    let cut = packed[..packed.len() * 2 / 3].to_vec();
+    let mut trailer = packed.clone();
+    let last = trailer.len() - 1;
+    trailer[last] ^= 0x01;
+    for bad in [flipped, cut, trailer] {
+        let mut expected = None;
+        for threads in [1, 2, 7] {
+            let mut dec = kraft::Decoder::new(&bad[..]).threads(threads);
+            let mut out = Vec::new();
+            let err = dec.read_all(&mut out).unwrap_err().to_string();
+            assert!(
+                data.starts_with(&out),
+                "{threads} threads: only checked bytes"
+            );
+            assert!(out.len() % (64 << 10) == 0 || out.len() == data.len());
+            assert!(
+                dec.read_all(&mut Vec::new()).is_err(),
+                "{threads} threads: failed for good"
+            );
+            let seen = (out.len(), err);
+            match &expected {
+                None => expected = Some(seen),
+                Some(e) => assert_eq!(&seen, e, "{threads} threads"),
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ use std::sync::Mutex;
 use tempfile::NamedTempFile;
 
 /// Where data comes from.
+#[allow(clippy::large_enum_variant)] // one input at a time: its size does not matter
 pub enum Input {
     Stdin(io::Stdin),
     File {
@@ -28,6 +29,8 @@ pub enum Input {
         meta: Metadata,
         /// The name is a symbolic link.
         link: bool,
+        /// Bytes read so far.
+        read: u64,
     },
 }
 
@@ -78,6 +81,7 @@ impl Input {
             path: path.to_path_buf(),
             meta,
             link,
+            read: 0,
         })
     }
 
@@ -134,17 +138,22 @@ impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Input::Stdin(s) => s.read(buf),
-            Input::File { file, .. } => file.read(buf),
+            Input::File { file, read, .. } => {
+                let n = file.read(buf)?;
+                *read += n as u64;
+                Ok(n)
+            }
         }
     }
 }
 
 /// Remove `input`'s name after its output is complete (`--rm`), if it is a regular file,
 /// the output a synced file of its own (`saved`), and the name still the file that was
-/// read; anything else is kept, with a note.
+/// read, as it was read (its length and modification time); anything else is kept,
+/// with a note.
 pub fn remove_input(input: &Input, saved: bool) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
-    let (Some(path), Input::File { meta, .. }) = (input.path(), input) else {
+    let (Some(path), Input::File { meta, read, .. }) = (input.path(), input) else {
         return Ok(());
     };
     let kept = |why: &str| {
@@ -158,7 +167,14 @@ pub fn remove_input(input: &Input, saved: bool) -> Result<(), String> {
         return kept("the output is not a file of its own");
     }
     match fs::symlink_metadata(path) {
-        Ok(now) if now.dev() == meta.dev() && now.ino() == meta.ino() => {}
+        Ok(now) if now.dev() == meta.dev() && now.ino() == meta.ino() => {
+            if now.len() != *read
+                || now.mtime() != meta.mtime()
+                || now.mtime_nsec() != meta.mtime_nsec()
+            {
+                return kept("changed while it was read");
+            }
+        }
         _ => return kept("replaced while it was read"),
     }
     fs::remove_file(path).map_err(|e| format!("{}: cannot remove: {e}", path.display()))
@@ -359,26 +375,33 @@ impl Output {
                     let kind = e.error.kind();
                     io::Error::new(kind, format!("{}: {}", target.display(), e.error))
                 })?;
-                if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    // Make the rename itself durable.
-                    let _ = File::open(dir).and_then(|d| d.sync_all());
-                }
-                Ok(true)
+                // Make the rename itself durable; an output whose directory could not be
+                // synced is complete but not yet safe, so no input is removed for it.
+                let dir = match target.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                Ok(File::open(dir).and_then(|d| d.sync_all()).is_ok())
             }
         }
     }
 }
 
-/// Whether `path` is one of the names of an open descriptor written to: `/dev/stdout`,
-/// `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N` (spelled exactly so).
+/// Whether `path` names standard output or standard error (`/dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/2`, …, spelled exactly so): descriptors opened for writing, whatever
+/// they lead to. Other descriptors may be open for reading only, and are paths like any.
 fn names_a_descriptor(path: &Path) -> bool {
-    let Some(s) = path.to_str() else {
-        return false;
-    };
-    let number = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
-    matches!(s, "/dev/stdout" | "/dev/stderr")
-        || s.strip_prefix("/dev/fd/").is_some_and(number)
-        || s.strip_prefix("/proc/self/fd/").is_some_and(number)
+    matches!(
+        path.to_str(),
+        Some(
+            "/dev/stdout"
+                | "/dev/stderr"
+                | "/dev/fd/1"
+                | "/dev/fd/2"
+                | "/proc/self/fd/1"
+                | "/proc/self/fd/2"
+        )
+    )
 }
 
 /// The file that `path` names once every symbolic link on it is followed (the path
