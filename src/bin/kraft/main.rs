@@ -78,7 +78,8 @@ struct Common {
     /// Overwrite existing output files.
     #[arg(short, long)]
     force: bool,
-    /// Remove each input file once its output is complete and synced.
+    /// Remove each input file once its output is complete and synced (regular files
+    /// only, and only when the output is a file of its own).
     #[arg(long)]
     rm: bool,
     /// Keep input files (the default; accepted for gzip compatibility).
@@ -91,8 +92,9 @@ struct Common {
     #[arg(short, long)]
     verbose: bool,
     /// Use at most SIZE of memory (e.g. 512M, 2G): decompressing refuses a stream that
-    /// could need more (`kraft info` shows what a file needs); compressing runs fewer
-    /// threads (-T) to fit and fails if one is too many.
+    /// could need more (default 1G; `kraft info` shows what a file needs) and decodes
+    /// fewer blocks at once (-T) to fit; compressing runs fewer threads to fit and fails
+    /// if one is too many.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<usize>,
 }
@@ -251,7 +253,7 @@ struct TestArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
-    /// Refuse streams that could need more than SIZE of memory to decode.
+    /// Refuse streams that could need more than SIZE of memory to decode (default 1G).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     memory_limit: Option<usize>,
     /// Decode up to N blocks at once (0: one per core; at most one per core).
