@@ -23,17 +23,23 @@ pub(crate) struct EncodedBlock {
 /// Fit `model` to `raw` and code it; store the block instead if coding would expand it.
 /// When `filters` are on, the model takes them and the block looks like x86 code, it is also coded
 /// after the x86 filter, and the smaller of the two is kept (a tie keeps the plain one).
-pub(crate) fn encode(model: &dyn Model, raw: &[u8], filters: bool) -> Result<EncodedBlock> {
+/// `seal` lays out a range-coded payload ([`coder::Seal`]).
+pub(crate) fn encode(
+    model: &dyn Model,
+    raw: &[u8],
+    filters: bool,
+    seal: coder::Seal,
+) -> Result<EncodedBlock> {
     debug_assert!(!raw.is_empty());
     let crc = crc32fast::hash(raw);
-    let plain = encode_as(model, raw, raw, BLOCK_MODELED, crc)?;
+    let plain = encode_as(model, raw, raw, BLOCK_MODELED, crc, seal)?;
     let candidate = filters && model.filters() && filter::x86::likely(raw);
     if plain.frame.kind == BLOCK_STORED || !candidate {
         return Ok(plain);
     }
     let mut filtered = raw.to_vec();
     filter::x86::encode(&mut filtered);
-    let x86 = encode_as(model, &filtered, raw, BLOCK_MODELED_X86, crc)?;
+    let x86 = encode_as(model, &filtered, raw, BLOCK_MODELED_X86, crc, seal)?;
     Ok(if x86.data.len() < plain.data.len() {
         x86
     } else {
@@ -48,10 +54,11 @@ fn encode_as(
     raw: &[u8],
     kind: u8,
     crc: u32,
+    seal: coder::Seal,
 ) -> Result<EncodedBlock> {
     let mut params = Vec::new();
     let predictor = model.fit(input, &mut params)?;
-    let coded = coder::encode(predictor, input)?;
+    let coded = coder::encode_sealed(predictor, input, seal)?;
     let mut data = Vec::with_capacity(params.len() + coded.payload.len() + 4);
     varint::write(&mut data, params.len() as u64);
     data.extend_from_slice(&params);
@@ -93,6 +100,7 @@ pub(crate) fn decode(
     data: &[u8],
     index: u64,
     out: &mut Vec<u8>,
+    seal: coder::Seal,
 ) -> Result<()> {
     let start = out.len();
     let raw_len = usize::try_from(frame.raw_len).map_err(|_| Error::corrupt("block too large"))?;
@@ -108,7 +116,8 @@ pub(crate) fn decode(
         }
         let (params, payload) = input.split_at(params_len as usize);
         let predictor = model.load(params, raw_len).map_err(|e| e.in_block(index))?;
-        coder::decode(predictor, payload, raw_len, out).map_err(|e| e.in_block(index))?;
+        coder::decode_sealed(predictor, payload, raw_len, out, seal)
+            .map_err(|e| e.in_block(index))?;
         if frame.kind == BLOCK_MODELED_X86 {
             filter::x86::decode(&mut out[start..]);
         }

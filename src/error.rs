@@ -63,6 +63,39 @@ pub enum Error {
         /// What was wrong.
         what: String,
     },
+    /// A prior file is not one, or is damaged.
+    #[error("bad prior: {0}")]
+    BadPrior(String),
+    /// The stream was coded with a prior that was not given.
+    #[error("the stream was coded with prior {id:016x}; give that prior to decode it")]
+    PriorMissing {
+        /// The id the stream records.
+        id: u64,
+    },
+    /// A compact frame was coded with a prior (it does not record which), and none
+    /// was given.
+    #[error(
+        "the stream was coded with a trained prior (a compact frame does not record its id); give that prior to decode it"
+    )]
+    PriorUnnamed,
+    /// The stream was coded with another prior than the one given.
+    #[error(
+        "the stream was coded with prior {stream:016x}, not with the prior given ({given:016x})"
+    )]
+    PriorMismatch {
+        /// The id the stream records.
+        stream: u64,
+        /// The id of the prior given.
+        given: u64,
+    },
+    /// A prior is for another model than the one it is used with.
+    #[error("the prior is for model {prior}, not {stream}")]
+    PriorModel {
+        /// The prior's model.
+        prior: String,
+        /// The model of the stream or the options.
+        stream: String,
+    },
     /// An option has a value that is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),

@@ -55,6 +55,7 @@ pub mod filter;
 pub mod format;
 pub mod model;
 mod options;
+mod prior;
 mod read;
 pub mod report;
 mod write;
@@ -63,6 +64,7 @@ pub use error::{Error, Result};
 pub use options::{
     DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
 };
+pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
 pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};
 pub use report::Report;
 pub use write::{Encoder, Stats};

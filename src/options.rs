@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
 use crate::model::{Cm, Grid, Iid, Mixture, Model, Segment, ids};
+use crate::prior::Prior;
 
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 6;
@@ -33,6 +34,8 @@ pub struct Options {
     bits_back: bool,
     width: Option<usize>,
     filters: bool,
+    prior: Option<Prior>,
+    compact: bool,
 }
 
 impl Default for Options {
@@ -48,6 +51,8 @@ impl Default for Options {
             bits_back: true,
             width: None,
             filters: true,
+            prior: None,
+            compact: true,
         }
     }
 }
@@ -69,6 +74,39 @@ impl Options {
     /// Whether the filters are tried.
     pub fn get_filters(&self) -> bool {
         self.filters
+    }
+
+    /// Code against a trained prior ([`Prior`]): the model becomes the prior's, and
+    /// every block is coded after what the prior learned. The stream records the
+    /// prior's id, and only a [`crate::Decoder`] given the same prior decodes it.
+    pub fn prior(mut self, prior: &Prior) -> Self {
+        self.model = prior.model_name();
+        self.prior = Some(prior.clone());
+        self
+    }
+
+    /// No prior (the default).
+    pub fn no_prior(mut self) -> Self {
+        self.prior = None;
+        self
+    }
+
+    /// The prior in use, if any.
+    pub fn get_prior(&self) -> Option<&Prior> {
+        self.prior.as_ref()
+    }
+
+    /// Write an input that ends within 64 KiB as one compact frame (at most 12 bytes of
+    /// framing, `docs/FORMAT.md`) rather than a stream (default on; `iid`, `cm` and
+    /// `grid`). Decoders read both.
+    pub fn compact(mut self, on: bool) -> Self {
+        self.compact = on;
+        self
+    }
+
+    /// Whether small inputs get a compact frame.
+    pub fn get_compact(&self) -> bool {
+        self.compact
     }
 
     /// Select a built-in model by name (see [`crate::model::BUILTIN`]).
@@ -210,6 +248,9 @@ impl Options {
     /// # Errors
     /// [`Error::UnknownModelName`] if no built-in model has that name.
     pub fn build_model(&self) -> Result<Box<dyn Model>> {
+        if let Some(prior) = &self.prior {
+            return prior.model_for(&self.model, self.level);
+        }
         match self.model.as_str() {
             "iid" => Ok(Box::new(Iid)),
             "cm" => Ok(Box::new(Cm::new(self.level))),

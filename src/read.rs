@@ -5,7 +5,7 @@ use std::io::{self, Read};
 
 use crate::block;
 use crate::error::{Error, Result};
-use crate::format::{BlockHeader, Header, Trailer};
+use crate::format::{BlockHeader, Header, Small, Start, Trailer};
 use crate::model::Model;
 use crate::options::Registry;
 
@@ -24,8 +24,14 @@ pub struct StreamInfo {
     pub compressed_bytes: u64,
     /// Original bytes.
     pub content_size: u64,
-    /// CRC-32 of the original bytes (checked).
+    /// CRC-32 of the original bytes (checked); for a compact frame read by [`inspect`],
+    /// the value stored (which a prior changes).
     pub crc: u32,
+    /// The stream is a compact frame (`docs/FORMAT.md`).
+    pub compact: bool,
+    /// The stream was coded with a trained prior (whose id `header.prior` holds, when
+    /// known: a compact frame does not record it).
+    pub uses_prior: bool,
 }
 
 enum State {
@@ -86,6 +92,7 @@ pub struct Decoder<R: Read> {
     streams: Vec<StreamInfo>,
     memory_limit: Option<u64>,
     threads: usize,
+    prior: Option<crate::Prior>,
 }
 
 impl<R: Read> Decoder<R> {
@@ -106,6 +113,7 @@ impl<R: Read> Decoder<R> {
             streams: Vec::new(),
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
             threads: 1,
+            prior: None,
         }
     }
 
@@ -128,6 +136,15 @@ impl<R: Read> Decoder<R> {
     #[must_use]
     pub fn memory_limit(mut self, bytes: Option<u64>) -> Self {
         self.memory_limit = bytes;
+        self
+    }
+
+    /// Decode streams coded with `prior` ([`crate::Options::prior`]). A stream that
+    /// records another prior's id fails with [`Error::PriorMismatch`]; one that records
+    /// none decodes as usual.
+    #[must_use]
+    pub fn prior(mut self, prior: &crate::Prior) -> Self {
+        self.prior = Some(prior.clone());
         self
     }
 
@@ -167,17 +184,16 @@ impl<R: Read> Decoder<R> {
                         self.state = State::Done;
                         return Ok(false);
                     }
-                    Some(header) => {
-                        let model = self.registry.build(header.model, &header.settings)?;
-                        let mut threads = self.threads.max(1);
-                        if let Some(limit) = self.memory_limit {
-                            let needed = decoder_memory(&header, model.as_ref());
-                            if needed > limit {
-                                return Err(Error::MemoryLimit { needed, limit });
-                            }
-                            threads =
-                                threads.min(usize::try_from(limit / needed).unwrap_or(usize::MAX));
+                    Some(Start::Small(small)) => {
+                        let info = self.small(&small)?;
+                        self.streams.push(info);
+                        self.state = State::Start { first: false };
+                        if !self.ready.is_empty() {
+                            return Ok(true);
                         }
+                    }
+                    Some(Start::Stream(header)) => {
+                        let (model, threads) = self.model(&header)?;
                         let compressed = header.encoded_len() as u64;
                         self.state = State::Body(Box::new(Body {
                             header,
@@ -260,6 +276,90 @@ impl<R: Read> Decoder<R> {
         }
     }
 
+    /// The model for a stream with `header` (from the registry, or the prior the
+    /// header names) and how many of its blocks to decode at once within the memory
+    /// limit.
+    fn model(&self, header: &Header) -> Result<(Box<dyn Model>, usize)> {
+        let model = match (header.prior, &self.prior) {
+            (None, _) => self.registry.build(header.model, &header.settings)?,
+            (Some(id), Some(p)) if p.id() == id => p.model(header.model, &header.settings)?,
+            (Some(id), Some(p)) => {
+                return Err(Error::PriorMismatch {
+                    stream: id,
+                    given: p.id(),
+                });
+            }
+            (Some(id), None) => return Err(Error::PriorMissing { id }),
+        };
+        let mut threads = self.threads.max(1);
+        if let Some(limit) = self.memory_limit {
+            let needed = decoder_memory(header, model.as_ref());
+            if needed > limit {
+                return Err(Error::MemoryLimit { needed, limit });
+            }
+            threads = threads.min(usize::try_from(limit / needed).unwrap_or(usize::MAX));
+        }
+        Ok((model, threads))
+    }
+
+    /// Read and decode a compact frame whose head is read, queueing its content.
+    fn small(&mut self, small: &Small) -> Result<StreamInfo> {
+        let prior = match (small.prior, &self.prior) {
+            (false, _) => None,
+            (true, Some(p)) => Some(p.id()),
+            (true, None) => return Err(Error::PriorUnnamed),
+        };
+        let header = small.header(prior);
+        let (model, _) = self.model(&header)?;
+        let mut data = Vec::new();
+        (&mut self.inner)
+            .take(small.data_len)
+            .read_to_end(&mut data)?;
+        if data.len() as u64 != small.data_len {
+            return Err(Error::Truncated("compact frame"));
+        }
+        let check = Small::read_check(&mut self.inner)?;
+        let crc = Small::check(check, prior);
+        let mut out = Vec::new();
+        if small.raw_len > 0 {
+            let frame = BlockHeader {
+                kind: small.kind,
+                raw_len: small.raw_len,
+                data_len: small.data_len,
+                crc,
+            };
+            block::decode(model.as_ref(), &frame, &data, 0, &mut out, crate::coder::Seal::Tight).map_err(|e| match (e, prior) {
+                (Error::Checksum { .. }, Some(id)) => Error::corrupt(format!(
+                    "checksum mismatch: the frame is damaged, or was coded with another prior than {id:016x}"
+                )),
+                (e, _) => e,
+            })?;
+        } else if crc != 0 {
+            return Err(Error::Content(format!(
+                "content checksum {crc:#010x} of an empty frame{}",
+                if prior.is_some() {
+                    " (or another prior)"
+                } else {
+                    ""
+                }
+            )));
+        }
+        if !out.is_empty() {
+            self.ready.push_back(out);
+        }
+        Ok(StreamInfo {
+            header,
+            blocks: u64::from(small.raw_len > 0),
+            stored_blocks: u64::from(small.kind == crate::format::BLOCK_STORED),
+            filtered_blocks: u64::from(small.kind == crate::format::BLOCK_MODELED_X86),
+            compressed_bytes: small.encoded_len() as u64 + small.data_len,
+            content_size: small.raw_len,
+            crc,
+            compact: true,
+            uses_prior: small.prior,
+        })
+    }
+
     /// Fail with `e` (the state stays failed): at once if no good block waits, else once
     /// those are read.
     fn fail_after_ready(&mut self, e: Error) -> Result<bool> {
@@ -301,7 +401,15 @@ impl<R: Read> Decoder<R> {
 fn decode_batch(model: &dyn Model, batch: &[(BlockHeader, Vec<u8>, u64)]) -> Vec<Result<Vec<u8>>> {
     let one = |(frame, data, index): &(BlockHeader, Vec<u8>, u64)| {
         let mut out = Vec::new();
-        block::decode(model, frame, data, *index, &mut out).map(|()| out)
+        block::decode(
+            model,
+            frame,
+            data,
+            *index,
+            &mut out,
+            crate::coder::Seal::Words,
+        )
+        .map(|()| out)
     };
     if batch.len() <= 1 {
         return batch.iter().map(one).collect();
@@ -338,8 +446,8 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
 /// The next stream header; bytes after a complete stream that do not start one are
 /// [`Error::TrailingGarbage`], with their offset.
-fn read_header<R: Read>(r: &mut R, first: bool, done: &[StreamInfo]) -> Result<Option<Header>> {
-    match Header::read_from(r) {
+fn read_header<R: Read>(r: &mut R, first: bool, done: &[StreamInfo]) -> Result<Option<Start>> {
+    match Start::read_from(r) {
         Err(Error::BadMagic) if !first => Err(Error::TrailingGarbage {
             offset: done.iter().map(|s| s.compressed_bytes).sum(),
         }),
@@ -401,13 +509,15 @@ fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {
         )));
     }
     Ok(StreamInfo {
-        header: body.header,
         blocks: body.blocks,
         stored_blocks: body.stored,
         filtered_blocks: body.filtered,
         compressed_bytes: body.compressed + trailer.encoded_len() as u64,
+        uses_prior: body.header.prior.is_some(),
+        header: body.header,
         content_size: body.total,
         crc,
+        compact: false,
     })
 }
 
@@ -469,7 +579,30 @@ impl<R: Read> Read for Decoder<R> {
 /// A damaged or truncated container.
 pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
     let mut out = Vec::new();
-    while let Some(header) = read_header(&mut r, out.is_empty(), &out)? {
+    while let Some(start) = read_header(&mut r, out.is_empty(), &out)? {
+        let header = match start {
+            Start::Stream(header) => header,
+            Start::Small(small) => {
+                let skipped = io::copy(&mut (&mut r).take(small.data_len), &mut io::sink())?;
+                if skipped != small.data_len {
+                    return Err(Error::Truncated("compact frame"));
+                }
+                let check = Small::read_check(&mut r)?;
+                out.push(StreamInfo {
+                    // The prior's id is not in the frame: `Some(0)` says there is one.
+                    header: small.header(None),
+                    blocks: u64::from(small.raw_len > 0),
+                    stored_blocks: u64::from(small.kind == crate::format::BLOCK_STORED),
+                    filtered_blocks: u64::from(small.kind == crate::format::BLOCK_MODELED_X86),
+                    compressed_bytes: small.encoded_len() as u64 + small.data_len,
+                    content_size: small.raw_len,
+                    crc: check,
+                    compact: true,
+                    uses_prior: small.prior,
+                });
+                continue;
+            }
+        };
         let mut info = StreamInfo {
             compressed_bytes: header.encoded_len() as u64,
             header,
@@ -478,7 +611,10 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             filtered_blocks: 0,
             content_size: 0,
             crc: 0,
+            compact: false,
+            uses_prior: false,
         };
+        info.uses_prior = info.header.prior.is_some();
         let mut short = false;
         while let Some(frame) = BlockHeader::read_from(&mut r, info.header.block_size)
             .map_err(|e| e.in_block(info.blocks))?

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use crate::block;
 use crate::error::{Error, Result};
-use crate::format::{BLOCK_STORED, Header, Trailer};
+use crate::format::{BLOCK_STORED, Header, SMALL_MAX, Small, Trailer};
 use crate::model::Model;
 use crate::options::Options;
 
@@ -43,6 +43,11 @@ impl Stats {
 /// once, one thread each, and written in order. Block boundaries depend only on the
 /// block size, so the output is the same for any number of threads.
 pub(crate) struct Core {
+    /// The stream header, until the first block is written (an input that ends
+    /// within [`SMALL_MAX`] bytes in one block gets a compact frame instead).
+    header: Option<Vec<u8>>,
+    /// The compact frame's model, level and prior, when the options allow one.
+    small: Option<(u8, u8, Option<u64>)>,
     block_size: usize,
     threads: usize,
     content_size: Option<u64>,
@@ -57,8 +62,12 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    /// Validate options and write the stream header.
-    pub(crate) fn start<W: Write>(w: &mut W, options: &Options, model: &dyn Model) -> Result<Core> {
+    /// Validate options and prepare the stream header (written with the first block).
+    pub(crate) fn start<W: Write>(
+        _w: &mut W,
+        options: &Options,
+        model: &dyn Model,
+    ) -> Result<Core> {
         options.validate()?;
         let block_size = options.block_size_for(model);
         let header = Header {
@@ -68,10 +77,14 @@ impl Core {
             block_size: block_size as u64,
             settings: model.settings(),
             content_size: options.get_content_size(),
+            prior: options.get_prior().map(crate::Prior::id),
         };
-        let bytes = header.to_bytes();
-        w.write_all(&bytes)?;
+        let small = (options.get_compact()
+            && Small::allowed(header.model, &header.settings, header.level))
+        .then_some((header.model, header.level, header.prior));
         Ok(Core {
+            header: Some(header.to_bytes()),
+            small,
             block_size,
             threads: options.get_threads(),
             content_size: options.get_content_size(),
@@ -79,10 +92,7 @@ impl Core {
             pending: Vec::new(),
             ready: Vec::new(),
             crc: crc32fast::Hasher::new(),
-            stats: Stats {
-                container_bytes: bytes.len() as u64,
-                ..Stats::default()
-            },
+            stats: Stats::default(),
             poisoned: false,
             finished: false,
         })
@@ -143,6 +153,12 @@ impl Core {
         if !self.pending.is_empty() {
             self.ready.push(std::mem::take(&mut self.pending));
         }
+        if let (Some(_), Some(small)) = (&self.header, self.small) {
+            let raw: usize = self.ready.iter().map(Vec::len).sum();
+            if self.ready.len() <= 1 && raw as u64 <= SMALL_MAX {
+                return self.finish_small(w, model, small);
+            }
+        }
         self.code_ready(w, model)?;
         if let Some(n) = self.content_size {
             if n != self.stats.raw_bytes {
@@ -153,6 +169,7 @@ impl Core {
                 )));
             }
         }
+        self.write_header(w)?;
         let trailer = Trailer {
             content_size: self.stats.raw_bytes,
             crc: self.crc.clone().finalize(),
@@ -167,6 +184,70 @@ impl Core {
         self.stats.container_bytes += buf.len() as u64;
         self.finished = true;
         Ok(self.stats.clone())
+    }
+
+    /// Write the whole input, at most one block of at most [`SMALL_MAX`] bytes, as a
+    /// compact frame.
+    fn finish_small<W: Write>(
+        &mut self,
+        w: &mut W,
+        model: &dyn Model,
+        (model_id, level, prior): (u8, u8, Option<u64>),
+    ) -> Result<Stats> {
+        // Nothing may follow, and nothing is written twice.
+        self.poisoned = true;
+        let raw = self.ready.pop().unwrap_or_default();
+        if let Some(n) = self.content_size {
+            if n != raw.len() as u64 {
+                return Err(Error::InvalidOption(format!(
+                    "declared content size {n} but {} bytes were written",
+                    raw.len()
+                )));
+            }
+        }
+        let crc = crc32fast::hash(&raw);
+        let mut small = Small {
+            model: model_id,
+            level,
+            prior: prior.is_some(),
+            kind: BLOCK_STORED,
+            raw_len: raw.len() as u64,
+            data_len: 0,
+        };
+        let mut data = Vec::new();
+        let s = &mut self.stats;
+        if !raw.is_empty() {
+            let block = block::encode(model, &raw, self.filters, crate::coder::Seal::Tight)?;
+            small.kind = block.frame.kind;
+            small.data_len = block.frame.data_len;
+            s.params_bytes = block.params_bytes as u64;
+            s.payload_bytes = (block.data.len() - block.params_bytes) as u64;
+            s.ideal_bits = block.ideal_bits;
+            s.latent = block.latent;
+            s.blocks = 1;
+            s.stored_blocks = u64::from(block.frame.kind == BLOCK_STORED);
+            data = block.data;
+        }
+        let mut out = Vec::with_capacity(data.len() + 12);
+        small.write_head(&mut out);
+        out.extend_from_slice(&data);
+        out.extend_from_slice(&Small::check(crc, prior).to_le_bytes());
+        w.write_all(&out)?;
+        w.flush()?;
+        s.raw_bytes = raw.len() as u64;
+        s.container_bytes = (out.len() - data.len()) as u64;
+        self.header = None;
+        self.finished = true;
+        Ok(self.stats.clone())
+    }
+
+    /// Write the stream header if it is not written yet.
+    fn write_header<W: Write>(&mut self, w: &mut W) -> Result<()> {
+        if let Some(bytes) = self.header.take() {
+            w.write_all(&bytes)?;
+            self.stats.container_bytes += bytes.len() as u64;
+        }
+        Ok(())
     }
 
     fn code_ready<W: Write>(&mut self, w: &mut W, model: &dyn Model) -> Result<()> {
@@ -184,12 +265,21 @@ impl Core {
         let blocks = std::mem::take(&mut self.ready);
         let filters = self.filters;
         let coded: Vec<Result<block::EncodedBlock>> = if blocks.len() == 1 {
-            vec![block::encode(model, &blocks[0], self.filters)]
+            vec![block::encode(
+                model,
+                &blocks[0],
+                self.filters,
+                crate::coder::Seal::Words,
+            )]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = blocks
                     .iter()
-                    .map(|raw| scope.spawn(move || block::encode(model, raw, filters)))
+                    .map(|raw| {
+                        scope.spawn(move || {
+                            block::encode(model, raw, filters, crate::coder::Seal::Words)
+                        })
+                    })
                     .collect();
                 handles
                     .into_iter()
@@ -202,6 +292,7 @@ impl Core {
         };
         for (raw, block) in blocks.iter().zip(coded) {
             let block = block?;
+            self.write_header(w)?;
             let mut frame = Vec::with_capacity(24);
             block.frame.write(&mut frame);
             w.write_all(&frame)?;

@@ -72,7 +72,11 @@ fn decode(stream: &[u8], limit: Option<u64>) -> (Option<Error>, usize, Duration)
 
 /// A real stream of 4 KiB whose header and frame then claim a block of `claim` bytes.
 fn forged_block(model: &str, level: u8, claim: u64) -> Vec<u8> {
-    let packed = kraft::compress(&text(4096), &Options::new().model(model).level(level)).unwrap();
+    let packed = kraft::compress(
+        &text(4096),
+        &Options::new().compact(false).model(model).level(level),
+    )
+    .unwrap();
     let mut p = parse(&packed);
     assert_eq!(p.blocks.len(), 1);
     p.header.block_size = claim;
@@ -128,7 +132,8 @@ fn forged_blocks_of_the_ans_models_are_rejected() {
 #[test]
 fn the_range_decoder_stops_at_the_end_of_its_payload() {
     let data = text(1 << 16);
-    let packed = kraft::compress(&data, &Options::new().model("cm").level(1)).unwrap();
+    let packed =
+        kraft::compress(&data, &Options::new().compact(false).model("cm").level(1)).unwrap();
     let mut p = parse(&packed);
     let (frame, payload) = &mut p.blocks[0];
     // Keep the parameters (a varint length and its bytes) and two words of the payload.
@@ -148,7 +153,8 @@ fn the_range_decoder_stops_at_the_end_of_its_payload() {
 #[test]
 fn payload_words_left_after_the_last_symbol_are_rejected() {
     let data = text(1 << 12);
-    let packed = kraft::compress(&data, &Options::new().model("cm").level(1)).unwrap();
+    let packed =
+        kraft::compress(&data, &Options::new().compact(false).model("cm").level(1)).unwrap();
     let mut p = parse(&packed);
     let (frame, payload) = &mut p.blocks[0];
     // One extra word may be read as the padding past the end; two cannot.
@@ -165,8 +171,14 @@ fn payload_words_left_after_the_last_symbol_are_rejected() {
 #[test]
 fn a_block_larger_than_the_declared_content_is_refused_before_decoding() {
     let data = text(1 << 12);
-    let packed =
-        kraft::compress(&data, &Options::new().model("cm").content_size(Some(4096))).unwrap();
+    let packed = kraft::compress(
+        &data,
+        &Options::new()
+            .compact(false)
+            .model("cm")
+            .content_size(Some(4096)),
+    )
+    .unwrap();
     let mut p = parse(&packed);
     p.header.content_size = Some(100);
     let (err, produced, _) = decode(&build(&p), None);
@@ -184,7 +196,11 @@ fn memory_limit_refuses_streams_that_could_need_more() {
         ("iid", 6),
         ("mixture", 6),
     ] {
-        let packed = kraft::compress(&data, &Options::new().model(model).level(level)).unwrap();
+        let packed = kraft::compress(
+            &data,
+            &Options::new().compact(false).model(model).level(level),
+        )
+        .unwrap();
         let header = Header::read_from(&mut &packed[..]).unwrap().unwrap();
         let built = kraft::Registry::builtin()
             .build(header.model, &header.settings)
@@ -210,7 +226,7 @@ fn memory_limit_refuses_streams_that_could_need_more() {
 fn the_limit_applies_to_what_the_header_declares() {
     // A forged header that declares 1 GiB blocks is refused under a 256 MiB limit before
     // a single block is read, whatever follows it.
-    let packed = kraft::compress(b"tiny", &Options::new().model("iid")).unwrap();
+    let packed = kraft::compress(b"tiny", &Options::new().compact(false).model("iid")).unwrap();
     let mut p = parse(&packed);
     p.header.block_size = 1 << 30;
     p.header.content_size = None;
@@ -227,8 +243,11 @@ fn a_decompression_bomb_streams_within_the_limit() {
     // decoded one block at a time under a 4 MiB limit, read through a small buffer.
     let total = 256usize << 20;
     let block = 1usize << 20;
-    let mut enc =
-        kraft::Encoder::new(Vec::new(), &Options::new().model("iid").block_size(block)).unwrap();
+    let mut enc = kraft::Encoder::new(
+        Vec::new(),
+        &Options::new().compact(false).model("iid").block_size(block),
+    )
+    .unwrap();
     let zeros = vec![0u8; block];
     for _ in 0..total / block {
         std::io::Write::write_all(&mut enc, &zeros).unwrap();
@@ -251,14 +270,20 @@ fn a_decompression_bomb_streams_within_the_limit() {
 
 #[test]
 fn compress_memory_counts_threads_and_blocks() {
-    let one = Options::new().level(6).compress_memory().unwrap();
+    let one = Options::new()
+        .compact(false)
+        .level(6)
+        .compress_memory()
+        .unwrap();
     let two = Options::new()
+        .compact(false)
         .level(6)
         .threads(2)
         .compress_memory()
         .unwrap();
     assert_eq!(two, 2 * one);
     let small = Options::new()
+        .compact(false)
         .level(6)
         .content_size(Some(1000))
         .compress_memory()
@@ -267,8 +292,13 @@ fn compress_memory_counts_threads_and_blocks() {
     // Five blocks of buffers: cm also codes a block that looks like x86 code filtered.
     assert!(one >= 5 * (16 << 20));
     // Fitting a mixture holds M responsibilities per segment; a line may be one byte.
-    let lines = Options::new().model("mixture").compress_memory().unwrap();
+    let lines = Options::new()
+        .compact(false)
+        .model("mixture")
+        .compress_memory()
+        .unwrap();
     let pieces = Options::new()
+        .compact(false)
         .model("mixture")
         .segment(kraft::model::Segment::Fixed(64))
         .compress_memory()
@@ -372,7 +402,10 @@ fn streams_over_4_gib_round_trip() {
         }
     };
     let file = tempfile::tempfile().unwrap();
-    let opts = Options::new().model("iid").content_size(Some(total));
+    let opts = Options::new()
+        .compact(false)
+        .model("iid")
+        .content_size(Some(total));
     let mut enc = kraft::Encoder::new(BufWriter::new(file), &opts).unwrap();
     let mut buf = vec![0u8; 1 << 20];
     let mut crc = crc32fast::Hasher::new();
@@ -419,7 +452,11 @@ fn with_payload(model: &str, level: u8, payload: impl Fn(usize) -> Vec<u8>) -> V
     } else {
         text(4096)
     };
-    let packed = kraft::compress(&data, &Options::new().model(model).level(level)).unwrap();
+    let packed = kraft::compress(
+        &data,
+        &Options::new().compact(false).model(model).level(level),
+    )
+    .unwrap();
     let mut p = parse(&packed);
     let (frame, block) = &mut p.blocks[0];
     assert_eq!(frame.kind, kraft::format::BLOCK_MODELED, "{model}");
@@ -455,7 +492,11 @@ fn flips_in_the_sealing_word_decode_exactly_or_fail() {
     // output is the original or an error, never other bytes.
     let data = text(4096);
     for level in [1u8, 6, 9] {
-        let packed = kraft::compress(&data, &Options::new().model("cm").level(level)).unwrap();
+        let packed = kraft::compress(
+            &data,
+            &Options::new().compact(false).model("cm").level(level),
+        )
+        .unwrap();
         let p = parse(&packed);
         // The payload ends where the end marker and the trailer begin.
         let end = packed.len() - p.trailer.encoded_len();
@@ -491,7 +532,9 @@ fn the_settings_level_is_written_and_decides() {
         Box::new(kraft::model::Grid::new(9, None)),
     ];
     for model in &models {
-        let packed = kraft::compress_with(&data, &Options::default(), model.as_ref()).unwrap();
+        let packed =
+            kraft::compress_with(&data, &Options::default().compact(false), model.as_ref())
+                .unwrap();
         let mut p = parse(&packed);
         assert_eq!(p.header.level, 9, "{}", model.name());
         // A header that says otherwise (as such calls wrote before) still decodes.
@@ -505,11 +548,15 @@ fn the_settings_level_is_written_and_decides() {
 #[test]
 fn only_the_last_block_of_a_stream_may_be_short() {
     let data = text(3000);
-    let packed = kraft::compress(&data, &Options::new().model("iid").block_size(1000)).unwrap();
+    let packed = kraft::compress(
+        &data,
+        &Options::new().compact(false).model("iid").block_size(1000),
+    )
+    .unwrap();
     let mut p = parse(&packed);
     assert_eq!(p.blocks.len(), 3);
     // Move the last (full) block in front of a short one: every block still checks out.
-    let short = kraft::compress(&data[..10], &Options::new().model("iid")).unwrap();
+    let short = kraft::compress(&data[..10], &Options::new().compact(false).model("iid")).unwrap();
     let short = parse(&short).blocks.remove(0);
     p.blocks.insert(0, short);
     p.trailer.content_size += 10;
@@ -542,7 +589,7 @@ fn the_decoder_refuses_more_than_its_default_limit_unless_allowed() {
         other => panic!("expected the memory limit, got {other}"),
     }
     // Real level-9 output of a large input fits under an explicit limit.
-    let packed = kraft::compress(&text(4096), &Options::new().level(9)).unwrap();
+    let packed = kraft::compress(&text(4096), &Options::new().compact(false).level(9)).unwrap();
     assert_eq!(kraft::decompress(&packed).unwrap(), text(4096));
 }
 
@@ -606,14 +653,17 @@ fn crafted_stream_families_decode_within_the_stated_bounds() {
     for level in [1u8, 6, 9] {
         // Many tiny blocks in one stream, and many tiny streams.
         let data = tiny.repeat(250);
-        let opts = Options::new().level(level).block_size(tiny.len());
+        let opts = Options::new()
+            .compact(false)
+            .level(level)
+            .block_size(tiny.len());
         let blocks = kraft::compress(&data, &opts).unwrap();
         cases.push((
             format!("cm{level}-250-blocks"),
             blocks,
             bound(250, data.len() as u64, 0),
         ));
-        let one = kraft::compress(tiny, &Options::new().level(level)).unwrap();
+        let one = kraft::compress(tiny, &Options::new().compact(false).level(level)).unwrap();
         cases.push((
             format!("cm{level}-300-streams"),
             one.repeat(300),

@@ -264,11 +264,31 @@ pub struct Coded {
     pub latent: Option<LatentStats>,
 }
 
+/// How a range-coded payload is laid out and ends (ANS payloads are the same in both).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Seal {
+    /// Little-endian words, sealed with one or two words (stream blocks).
+    #[default]
+    Words,
+    /// Big-endian words, sealed with the fewest bytes that fix a point of the final
+    /// interval, the decoder taking missing bytes as zeros (compact frames: 0–4 bytes
+    /// of sealing instead of 4–8).
+    Tight,
+}
+
 /// Encode `data` with the predictor a model produced for it.
 ///
 /// # Errors
 /// [`Error::InvalidOption`] if the model gave zero probability to a byte that occurs.
 pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
+    encode_sealed(predictor, data, Seal::Words)
+}
+
+/// [`encode`] with the range payload laid out as `seal` says.
+///
+/// # Errors
+/// As [`encode`].
+pub fn encode_sealed(predictor: Predictor, data: &[u8], seal: Seal) -> Result<Coded> {
     match predictor {
         Predictor::Constant(b) => {
             if data.iter().any(|&x| x != b) {
@@ -287,7 +307,7 @@ pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
                 enc.encode_symbol(b, q).map_err(|_| impossible())?;
                 Ok(b)
             })?;
-            finish_queue(enc, ideal.bits())
+            finish_queue(enc, ideal.bits(), seal)
         }
         Predictor::Latent(model) => encode_latent(model.as_ref(), data),
         Predictor::Bits(mut model) => {
@@ -307,7 +327,7 @@ pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
                 enc.encode_symbol(bit, p).map_err(|_| impossible())?;
                 Ok(bit)
             })?;
-            finish_queue(enc, ideal.bits())
+            finish_queue(enc, ideal.bits(), seal)
         }
     }
 }
@@ -318,6 +338,29 @@ pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
 /// # Errors
 /// [`Error::Corrupt`] if the payload is not a valid coded stream for this model.
 pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8>) -> Result<()> {
+    decode_sealed(predictor, payload, len, out, Seal::Words)
+}
+
+/// [`decode`] of a payload laid out as `seal` says.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_sealed(
+    predictor: Predictor,
+    payload: &[u8],
+    len: usize,
+    out: &mut Vec<u8>,
+    seal: Seal,
+) -> Result<()> {
+    let words;
+    let payload = match seal {
+        Seal::Words => payload,
+        Seal::Tight if matches!(predictor, Predictor::Bits(_) | Predictor::Bytes(_)) => {
+            words = tight_to_words(payload);
+            &words[..]
+        }
+        Seal::Tight => payload,
+    };
     match predictor {
         Predictor::Constant(b) => {
             if !payload.is_empty() {
@@ -328,7 +371,7 @@ pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8
         }
         Predictor::Static(model) => decode_static(&model, payload, len, out),
         Predictor::Bytes(mut model) => {
-            let mut dec = range_decoder(payload)?;
+            let mut dec = range_decoder(payload, seal)?;
             drive_bytes(model.as_mut(), len, |q| {
                 let b = dec.decode_symbol(q).map_err(range_error)?;
                 out.push(b);
@@ -338,7 +381,7 @@ pub fn decode(predictor: Predictor, payload: &[u8], len: usize, out: &mut Vec<u8
         }
         Predictor::Latent(model) => decode_latent(model.as_ref(), payload, len, out),
         Predictor::Bits(mut model) => {
-            let mut dec = range_decoder(payload)?;
+            let mut dec = range_decoder(payload, seal)?;
             let mut cur = 0u8;
             let mut pos = 0;
             drive_bits(model.as_mut(), len, |p| {
@@ -652,13 +695,63 @@ fn decode_latent<M: LatentModel + ?Sized>(
     Ok(())
 }
 
-fn finish_queue(enc: DefaultRangeEncoder, ideal_bits: f64) -> Result<Coded> {
-    let words = enc.into_compressed().unwrap_or_else(|e| match e {});
+fn finish_queue(enc: DefaultRangeEncoder, ideal_bits: f64, seal: Seal) -> Result<Coded> {
+    let payload = match seal {
+        Seal::Words => words_to_bytes(&enc.into_compressed().unwrap_or_else(|e| match e {})),
+        Seal::Tight => tight_seal(enc),
+    };
     Ok(Coded {
-        payload: words_to_bytes(&words),
+        payload,
         ideal_bits,
         latent: None,
     })
+}
+
+/// The encoder's words big-endian, then the fewest leading bytes of a point `x` of the
+/// final interval `[lower, lower + range)` whose other bytes are zero (the decoder reads
+/// missing bytes, and up to two words past the end, as zeros). Words held back for a
+/// carry are written as constriction's own seal writes them.
+fn tight_seal(enc: DefaultRangeEncoder) -> Vec<u8> {
+    use constriction::stream::queue::EncoderSituation;
+    let (bulk, state, situation) = enc.into_raw_parts();
+    let (lower, range) = (u128::from(state.lower()), u128::from(state.range().get()));
+    if range == u128::from(u64::MAX) {
+        // No symbol was coded.
+        return Vec::new();
+    }
+    let inverted = matches!(situation, EncoderSituation::Inverted(..));
+    let (x, keep) = (0..=8u32)
+        .find_map(|keep| {
+            let m = 1u128 << (8 * (8 - keep));
+            let x = lower.div_ceil(m) * m;
+            // Past 2^64 the carry goes into the held-back words, which only exist
+            // when the encoder is inverted.
+            (x - lower < range && (x < 1 << 64 || inverted)).then_some((x, keep))
+        })
+        .expect("keeping all 8 bytes fixes the point lower itself");
+    let mut words = bulk;
+    if let EncoderSituation::Inverted(n, first) = situation {
+        let carry = x >= 1 << 64;
+        words.push(if carry { first.wrapping_add(1) } else { first });
+        let fill = if carry { 0 } else { u32::MAX };
+        words.extend(std::iter::repeat_n(fill, n.get() - 1));
+    }
+    let mut out: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+    out.extend_from_slice(&(x as u64).to_be_bytes()[..keep as usize]);
+    out
+}
+
+/// A tightly sealed payload as the little-endian words the decoder reads: big-endian
+/// words, the last one completed with zero bytes.
+fn tight_to_words(payload: &[u8]) -> Vec<u8> {
+    payload
+        .chunks(4)
+        .flat_map(|c| {
+            let mut w = [0u8; 4];
+            w[..c.len()].copy_from_slice(c);
+            u32::from_be_bytes(w).to_le_bytes()
+        })
+        .collect()
 }
 
 fn impossible() -> Error {
@@ -679,6 +772,7 @@ fn words_to_bytes(words: &[u32]) -> Vec<u8> {
 struct PayloadWords<'a> {
     bytes: &'a [u8],
     past_end: u32,
+    max_past_end: u32,
 }
 
 /// Words a decoder may ask for beyond the payload: after at least one symbol the encoder
@@ -700,7 +794,7 @@ impl ReadWords<u32, Queue> for PayloadWords<'_> {
             return Ok(Some(u32::from_le_bytes(*word)));
         }
         self.past_end += 1;
-        if self.past_end > MAX_PAST_END {
+        if self.past_end > self.max_past_end {
             return Err(PastEnd);
         }
         Ok(None)
@@ -721,9 +815,10 @@ impl<'a> IntoReadWords<u32, Queue> for PayloadWords<'a> {
 
 type PayloadDecoder<'a> = RangeDecoder<u32, u64, PayloadWords<'a>>;
 
-fn range_decoder(payload: &[u8]) -> Result<PayloadDecoder<'_>> {
-    // Every block has symbols, and the encoder seals them with at least one word.
-    if payload.is_empty() {
+fn range_decoder(payload: &[u8], seal: Seal) -> Result<PayloadDecoder<'_>> {
+    // Every block has symbols, and the encoder seals them with at least one word (a
+    // tight seal may need none).
+    if payload.is_empty() && seal == Seal::Words {
         return Err(Error::corrupt("range-coded payload is empty"));
     }
     if payload.len() % 4 != 0 {
@@ -732,6 +827,10 @@ fn range_decoder(payload: &[u8]) -> Result<PayloadDecoder<'_>> {
     RangeDecoder::from_compressed(PayloadWords {
         bytes: payload,
         past_end: 0,
+        max_past_end: match seal {
+            Seal::Words => MAX_PAST_END,
+            Seal::Tight => 2,
+        },
     })
     .map_err(|_| Error::corrupt("range coder payload too short"))
 }

@@ -51,6 +51,85 @@ impl Model for Iid {
     }
 }
 
+/// `iid` with a trained table (a prior's): each block is coded with that table, and then
+/// its parameters are empty, or with a table of its own, as plain `iid` writes it,
+/// whichever the counts say costs fewer bits.
+#[derive(Clone, Debug)]
+pub(crate) struct Trained {
+    freq: [u32; 256],
+}
+
+impl Trained {
+    /// A model with the table `freq`, in which every byte value must be present.
+    pub(crate) fn new(freq: [u32; 256]) -> Result<Trained> {
+        if freq.contains(&0) {
+            return Err(Error::corrupt(
+                "a trained i.i.d. table must give every byte a frequency",
+            ));
+        }
+        Ok(Trained { freq })
+    }
+
+    /// The table trained on `samples`: their byte counts, plus one of each value so that
+    /// every record can be coded.
+    pub(crate) fn train<'a>(samples: impl IntoIterator<Item = &'a [u8]>) -> [u32; 256] {
+        let mut counts = [1u64; 256];
+        for s in samples {
+            for &b in s {
+                counts[usize::from(b)] += 1;
+            }
+        }
+        quantize(&counts)
+    }
+}
+
+/// Bits to code bytes with `counts` under `freq` (every counted byte present in it).
+fn cost(counts: &[u64; 256], freq: &[u32; 256]) -> f64 {
+    (0..256)
+        .filter(|&s| counts[s] > 0)
+        .map(|s| counts[s] as f64 * (f64::from(ONE) / f64::from(freq[s])).log2())
+        .sum()
+}
+
+impl Model for Trained {
+    fn id(&self) -> u8 {
+        ids::IID
+    }
+
+    fn name(&self) -> &str {
+        "iid"
+    }
+
+    fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
+        let mut counts = [0u64; 256];
+        for &b in block {
+            counts[usize::from(b)] += 1;
+        }
+        let own = quantize(&counts);
+        let mut table = Vec::new();
+        write_table(&own, &mut table);
+        // A block of one byte value costs only its table (nothing is coded).
+        let single = counts.iter().filter(|&&c| c > 0).count() <= 1;
+        let own_bits = if single { 0.0 } else { cost(&counts, &own) } + 8.0 * table.len() as f64;
+        if cost(&counts, &self.freq) <= own_bits {
+            return predictor(self.freq);
+        }
+        params.extend_from_slice(&table);
+        predictor(own)
+    }
+
+    fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
+        if params.is_empty() {
+            return predictor(self.freq);
+        }
+        Iid.load(params, len)
+    }
+
+    fn memory(&self, block_size: usize) -> usize {
+        Iid.memory(block_size)
+    }
+}
+
 fn predictor(freq: [u32; 256]) -> Result<Predictor> {
     let present: Vec<usize> = (0..256).filter(|&s| freq[s] != 0).collect();
     match present.len() {

@@ -66,7 +66,7 @@
 
 pub mod cm;
 mod grid;
-mod iid;
+pub(crate) mod iid;
 pub mod mixture;
 mod table;
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod files;
+mod train;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -36,6 +37,9 @@ enum Command {
     Report(ReportArgs),
     /// Compress, decompress and verify files (default: the generated corpora) with kraft's models and the peers on PATH: bits against entropy, speed, memory.
     Bench(bench::BenchArgs),
+    /// Learn a prior from sample files (e.g. a directory of small records), for coding
+    /// similar files with -D PRIOR.
+    Train(train::TrainArgs),
     /// Synthetic corpora with exactly known entropy.
     Corpus {
         #[command(subcommand)]
@@ -106,9 +110,9 @@ struct ModelArgs {
     /// --width).
     #[arg(short, long)]
     model: Option<String>,
-    /// Level, 1 (fastest) to 9 (strongest).
-    #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
-    level: u8,
+    /// Level, 1 (fastest) to 9 (strongest) [default: 6, or the prior's].
+    #[arg(short, long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    level: Option<u8>,
     /// Original bytes per independent block (e.g. 1M, 64K; 1K to 1G; default: the model's).
     #[arg(long, value_parser = parse_block_size)]
     block_size: Option<usize>,
@@ -179,26 +183,50 @@ fn parse_segment(s: &str) -> Result<kraft::model::Segment, String> {
 }
 
 impl ModelArgs {
-    /// The options for an input that starts with `head`: the model given, else `grid`
-    /// for PBM data or a raw grid (`--width`), else the default.
-    fn options(&self, head: &[u8]) -> kraft::Options {
+    /// The options for an input that starts with `head`: with a prior, its model and
+    /// (unless one is given) its level; else the model given, else `grid` for PBM data
+    /// or a raw grid (`--width`), else the default.
+    fn options(&self, head: &[u8], prior: Option<&kraft::Prior>) -> kraft::Options {
         let threads = thread_count(self.threads);
         let model = match &self.model {
             Some(m) => m.as_str(),
-            None if self.width.is_some() || kraft::model::looks_like_pbm(head) => "grid",
+            None if prior.is_none()
+                && (self.width.is_some() || kraft::model::looks_like_pbm(head)) =>
+            {
+                "grid"
+            }
             None => kraft::DEFAULT_MODEL,
         };
+        let level = self
+            .level
+            .or(prior.map(kraft::Prior::level))
+            .unwrap_or(kraft::DEFAULT_LEVEL);
         let o = kraft::Options::new()
             .model(model)
-            .level(self.level)
+            .level(level)
             .threads(threads)
             .width(self.width.map(|w| w as usize))
             .segment(self.segment.unwrap_or(kraft::model::Segment::Lines))
             .components(self.components.and_then(|c| c.0))
             .bits_back(self.bits_back.as_deref() != Some("off"));
-        match self.block_size {
+        let o = match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
+        };
+        match prior {
+            Some(p) => o.prior(p),
+            None => o,
+        }
+    }
+
+    /// The prior's model is the model: another one given is a usage error.
+    fn check_prior(&self, prior: Option<&kraft::Prior>) -> Result<(), Failed> {
+        match (prior, &self.model) {
+            (Some(p), Some(m)) if *m != p.model_name() => Err(usage(format!(
+                "the prior is for model {}, not {m}",
+                p.model_name()
+            ))),
+            _ => Ok(()),
         }
     }
 
@@ -231,6 +259,8 @@ struct CompressArgs {
     common: Common,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    prior: train::PriorArg,
 }
 
 #[derive(Args, Debug)]
@@ -243,6 +273,8 @@ struct DecompressArgs {
     /// is the same for any N.
     #[arg(short = 'T', long, default_value_t = 1)]
     threads: usize,
+    #[command(flatten)]
+    prior: train::PriorArg,
 }
 
 #[derive(Args, Debug)]
@@ -259,6 +291,8 @@ struct TestArgs {
     /// Decode up to N blocks at once (0: one per core; at most one per core).
     #[arg(short = 'T', long, default_value_t = 1)]
     threads: usize,
+    #[command(flatten)]
+    prior: train::PriorArg,
 }
 
 #[derive(Args, Debug)]
@@ -277,6 +311,8 @@ struct ReportArgs {
     file: PathBuf,
     #[command(flatten)]
     model: ModelArgs,
+    #[command(flatten)]
+    prior: train::PriorArg,
     /// Machine-readable output (fields documented in docs/REPORT.md).
     #[arg(long)]
     json: bool,
@@ -305,6 +341,7 @@ fn main() -> ExitCode {
         Command::Info(a) => info_all(&a),
         Command::Report(a) => report(&a),
         Command::Bench(a) => bench::run(&a),
+        Command::Train(a) => train::train(&a),
         Command::Corpus {
             action:
                 CorpusCommand::Gen {
@@ -437,8 +474,11 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         files: a.files.clone(),
         common,
         model: a.model.clone(),
+        prior: a.prior.clone(),
     };
-    let options = a.model.options(&[]);
+    let prior = a.prior.load()?;
+    a.model.check_prior(prior.as_ref())?;
+    let options = a.model.options(&[], prior.as_ref());
     options.validate().map_err(usage)?;
     options.build_model().map_err(usage)?;
     a.model.check_model_options(options.get_model())?;
@@ -456,7 +496,15 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         };
         let mut input = Input::stdin();
         out.check_not(&input).map_err(fail)?;
-        return compress_one(&mut input, out, &a.model, &a.common, "stdin").map(|_| ());
+        return compress_one(
+            &mut input,
+            out,
+            &a.model,
+            prior.as_ref(),
+            &a.common,
+            "stdin",
+        )
+        .map(|_| ());
     }
     if a.common.stdout && io::stdout().is_terminal() && !a.common.force {
         return Err(fail(
@@ -479,7 +527,7 @@ fn compress_all(a: &CompressArgs) -> Result<(), Failed> {
         let out = output_for(path, &a.common, || Ok(with_suffix(path)))?;
         out.check_not(&input).map_err(fail)?;
         let name = path.display().to_string();
-        let saved = compress_one(&mut input, out, &a.model, &a.common, &name)?;
+        let saved = compress_one(&mut input, out, &a.model, prior.as_ref(), &a.common, &name)?;
         if a.common.rm && !a.common.stdout {
             files::remove_input(&input, saved).map_err(fail)?;
         }
@@ -553,13 +601,14 @@ fn compress_one(
     input: &mut Input,
     mut out: Output,
     model: &ModelArgs,
+    prior: Option<&kraft::Prior>,
     common: &Common,
     name: &str,
 ) -> Result<bool, Failed> {
     let err = |e| file_error(name, e);
     let mut first = Vec::new();
     read_up_to(input, &mut first, 8).map_err(err)?;
-    let options = model.options(&first);
+    let options = model.options(&first, prior);
     let block = options
         .build_model()
         .map(|m| options.block_size_for(m.as_ref()))
@@ -658,7 +707,9 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
         files: a.files.clone(),
         common: normalize(&a.common),
         threads: a.threads,
+        prior: a.prior.clone(),
     };
+    let prior = a.prior.load()?;
     if is_stdio(&a.files) {
         if io::stdin().is_terminal() && !a.common.force {
             return Err(fail(
@@ -671,7 +722,8 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
         };
         let input = Input::stdin();
         out.check_not(&input).map_err(fail)?;
-        return decompress_one(input, out, &a.common, a.threads, "stdin").map(|_| ());
+        return decompress_one(input, out, &a.common, a.threads, prior.as_ref(), "stdin")
+            .map(|_| ());
     }
     let policy = Policy {
         force: a.common.force,
@@ -691,7 +743,8 @@ fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
         })?;
         out.check_not(&input).map_err(fail)?;
         let name = path.display().to_string();
-        let (input, saved) = decompress_one(input, out, &a.common, a.threads, &name)?;
+        let (input, saved) =
+            decompress_one(input, out, &a.common, a.threads, prior.as_ref(), &name)?;
         if a.common.rm && !a.common.stdout {
             files::remove_input(&input, saved).map_err(fail)?;
         }
@@ -705,10 +758,18 @@ fn thread_count(n: usize) -> usize {
     if n == 0 { cores } else { n.min(cores) }
 }
 
-/// A decoder of `input` with `threads` under `--memory-limit`, or the library's default
-/// limit.
-fn decoder(input: Input, limit: Option<usize>, threads: usize) -> kraft::Decoder<Input> {
-    let dec = kraft::Decoder::new(input).threads(thread_count(threads));
+/// A decoder of `input` with `threads` and `prior` under `--memory-limit`, or the
+/// library's default limit.
+fn decoder(
+    input: Input,
+    limit: Option<usize>,
+    threads: usize,
+    prior: Option<&kraft::Prior>,
+) -> kraft::Decoder<Input> {
+    let mut dec = kraft::Decoder::new(input).threads(thread_count(threads));
+    if let Some(p) = prior {
+        dec = dec.prior(p);
+    }
     match limit {
         Some(n) => dec.memory_limit(Some(n as u64)),
         None => dec,
@@ -722,10 +783,11 @@ fn decompress_one(
     mut out: Output,
     common: &Common,
     threads: usize,
+    prior: Option<&kraft::Prior>,
     name: &str,
 ) -> Result<(Input, bool), Failed> {
     let meta = input.metadata();
-    let mut dec = decoder(input, common.memory_limit, threads);
+    let mut dec = decoder(input, common.memory_limit, threads, prior);
     let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
     let shown = out.describe();
     let saved = out.commit(meta).map_err(|e| file_error(name, e))?;
@@ -737,6 +799,7 @@ fn decompress_one(
 }
 
 fn test_all(a: &TestArgs) -> Result<(), Failed> {
+    let prior = a.prior.load()?;
     let mut ok = true;
     for path in &a.files {
         let (input, name) = if path.as_os_str() == "-" {
@@ -751,7 +814,7 @@ fn test_all(a: &TestArgs) -> Result<(), Failed> {
                 }
             }
         };
-        let mut dec = decoder(input, a.memory_limit, a.threads);
+        let mut dec = decoder(input, a.memory_limit, a.threads, prior.as_ref());
         match copy(&mut dec, &mut io::sink()) {
             Ok(n) => {
                 if !a.quiet {
@@ -807,7 +870,16 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
             let model = kraft::Registry::builtin().build(h.model, &h.settings).ok();
             // cm and grid go by the level in their settings.
             let level = model.as_ref().and_then(|m| m.level()).unwrap_or(h.level);
-            let memory = model.as_ref().map(|m| kraft::decoder_memory(h, m.as_ref()));
+            // With a prior, the model is sized for the prior's samples too: not known here.
+            let memory = model
+                .as_ref()
+                .filter(|_| !s.uses_prior)
+                .map(|m| kraft::decoder_memory(h, m.as_ref()));
+            let prior = match (s.uses_prior, h.prior) {
+                (false, _) => None,
+                (true, Some(id)) => Some(format!("{id:016x}")),
+                (true, None) => Some("not recorded (compact frame)".to_string()),
+            };
             let bpb = if s.content_size > 0 {
                 8.0 * s.compressed_bytes as f64 / s.content_size as f64
             } else {
@@ -833,6 +905,8 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 "bits_per_byte": bpb,
                 "crc32": format!("{:08x}", s.crc),
                 "decoder_memory_bytes": memory,
+                "frame": if s.compact { "compact" } else { "stream" },
+                "prior": prior,
             }));
             if !a.json {
                 println!("{name}");
@@ -848,8 +922,20 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                     s.blocks, h.block_size, s.stored_blocks, s.filtered_blocks
                 );
                 println!("  crc32            {:08x}", s.crc);
-                if let Some(m) = memory {
-                    println!("  decoder memory   {} bytes", m);
+                if s.compact {
+                    println!("  frame            compact");
+                }
+                if let Some(p) = &prior {
+                    println!("  prior            {p}");
+                }
+                match memory {
+                    Some(m) => println!("  decoder memory   {m} bytes"),
+                    None if s.uses_prior => {
+                        println!(
+                            "  decoder memory   the model's for the prior's samples and a block"
+                        )
+                    }
+                    None => {}
                 }
             }
         }
@@ -869,7 +955,9 @@ fn report(a: &ReportArgs) -> Result<(), Failed> {
         std::fs::read(&a.file)
     }
     .map_err(|e| fail(format!("{name}: {e}")))?;
-    let options = a.model.options(&data);
+    let prior = a.prior.load()?;
+    a.model.check_prior(prior.as_ref())?;
+    let options = a.model.options(&data, prior.as_ref());
     options.validate().map_err(usage)?;
     options.build_model().map_err(usage)?;
     a.model.check_model_options(options.get_model())?;

@@ -131,6 +131,7 @@ impl Config {
 pub struct Cm {
     level: u8,
     config: Config,
+    primer: Option<std::sync::Arc<Primer>>,
 }
 
 impl Cm {
@@ -140,7 +141,15 @@ impl Cm {
         Cm {
             level,
             config: Config::for_level(level),
+            primer: None,
         }
+    }
+
+    /// The same model learning `primer`'s samples before every block (a trained prior):
+    /// a stream written this way decodes only with the same samples.
+    pub(crate) fn with_primer(mut self, primer: std::sync::Arc<Primer>) -> Cm {
+        self.primer = Some(primer);
+        self
     }
 
     /// Build from stream settings (one byte: the level).
@@ -241,10 +250,12 @@ impl Model for Cm {
         config.record = flags & 4 != 0;
         config.column = flags & 16 != 0;
         config.dna = flags & 32 != 0;
-        let p = if flags & 8 != 0 {
-            primed(&config, self.level, flags, len, self.working_set(len))
-        } else {
-            predictor::Predictor::new(&config, len)
+        let p = match &self.primer {
+            Some(primer) => primer.model(&config, self.level, flags, len),
+            None if flags & 8 != 0 => {
+                primed(&config, self.level, flags, len, self.working_set(len))
+            }
+            None => predictor::Predictor::new(&config, len),
         };
         Ok(Predictor::Bits(Box::new(Bits(p))))
     }
@@ -263,6 +274,10 @@ impl Model for Cm {
     /// the match index, the history, the maps and mixers, and at level 9 the direct
     /// probabilities. (The encoder and decoder each hold the block besides.)
     fn memory(&self, block_size: usize) -> usize {
+        if let Some(primer) = &self.primer {
+            // The model has room for the samples too, and the prior keeps a primed copy.
+            return 2 * self.working_set(primer.shape_len(block_size));
+        }
         let working = self.working_set(block_size);
         // A small model's primed copy may be kept besides (see `primed`).
         if working <= PRIMED_MAX {
@@ -351,6 +366,74 @@ fn primed(
     };
     p.reserve(len);
     p
+}
+
+/// Samples a model learns before every block: what a trained `cm` prior holds. The
+/// model is sized for the samples and the block, and the state the samples leave is
+/// learned once per configuration and table shape, then copied for each block.
+pub(crate) struct Primer {
+    text: Vec<u8>,
+    cache: std::sync::Mutex<Option<(PrimedKey, predictor::Predictor)>>,
+}
+
+impl std::fmt::Debug for Primer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Primer")
+            .field("bytes", &self.text.len())
+            .finish()
+    }
+}
+
+impl Primer {
+    /// Blocks of at most this many bytes share one model shape.
+    const SMALL: usize = 64 << 10;
+
+    pub(crate) fn new(text: Vec<u8>) -> Primer {
+        Primer {
+            text,
+            cache: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The samples.
+    pub(crate) fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// The length the model is sized for with a block of `len` bytes: the samples and
+    /// the block, rounded up (small blocks all to [`Self::SMALL`]) so that blocks of
+    /// similar length share one primed state.
+    fn shape_len(&self, len: usize) -> usize {
+        self.text.len() + len.max(Self::SMALL).next_power_of_two()
+    }
+
+    /// A model for a block of `len` bytes that has learned the built-in primer (when
+    /// `flags` bit 3 says so) and then the samples.
+    fn model(&self, config: &Config, level: u8, flags: u8, len: usize) -> predictor::Predictor {
+        let shape_len = self.shape_len(len);
+        let key = (level, flags, predictor::Shape::of(config, shape_len));
+        let cached = {
+            let slot = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            match &*slot {
+                Some((k, p)) if *k == key => Some(p.clone()),
+                _ => None,
+            }
+        };
+        let mut p = match cached {
+            Some(p) => p,
+            None => {
+                let mut p = predictor::Predictor::new(config, shape_len);
+                if flags & 8 != 0 {
+                    p.prime(PRIMER);
+                }
+                p.prime(&self.text);
+                *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, p.clone()));
+                p
+            }
+        };
+        p.reserve(len);
+        p
+    }
 }
 
 /// Buckets of the shared table for a block of `len` bytes: one 4-slot bucket per context

@@ -1,0 +1,347 @@
+//! Trained priors: a model learned once from a set of samples, against which each new
+//! record is coded.
+//!
+//! A data set of similar records is a sample of one source; a model fitted to the set
+//! codes a new record in about −log2 p(record) bits under that fit, where a model
+//! starting from nothing pays to learn the source again in every record. [`Prior::train`]
+//! fits one; [`crate::Options::prior`] and [`crate::Decoder::prior`] use it. What a prior
+//! holds depends on the model:
+//!
+//! - `cm`: samples chosen from the set, which the model learns before every block (the
+//!   state they leave is computed once and copied per block). The samples do not depend
+//!   on the level: a `cm` prior works at every level.
+//! - `iid`: a byte table fitted to the whole set; each block is coded with it or with a
+//!   table of its own, whichever is smaller.
+//!
+//! A stream coded with a prior records the prior's id (the first 8 bytes of the SHA-256
+//! of its model and body); decoding it without that prior, or with another one, fails
+//! with an error naming the id.
+//!
+//! The prior file (`.kfp`), all integers little-endian:
+//!
+//! ```text
+//! prior = "KRFP" version:u8 model:u8 level:u8 body_len:varint body id:u64 crc:u32
+//! ```
+//!
+//! `body` is the model's (above: the samples; the `iid` table), `id` is as stated and
+//! checked, `crc` is the CRC-32 of every byte before it. `docs/FORMAT.md` has the details.
+
+use std::fmt;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::format::varint;
+use crate::model::{Cm, Model, cm, ids, iid};
+use crate::options::Options;
+
+/// The first four bytes of every prior file.
+pub const PRIOR_MAGIC: [u8; 4] = *b"KRFP";
+/// The prior format version this build writes and reads.
+pub const PRIOR_VERSION: u8 = 1;
+/// The size a `cm` prior's samples are kept within when no size is given: 256 KiB.
+pub const DEFAULT_PRIOR_SIZE: usize = 256 << 10;
+/// The largest prior body a reader accepts (64 MiB): learning it bounds the work of
+/// loading a prior.
+pub const MAX_PRIOR_BODY: u64 = 64 << 20;
+
+/// A model trained on a set of samples (see the module documentation).
+///
+/// Cheap to clone: clones share the samples and the primed model state.
+#[derive(Clone)]
+pub struct Prior {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    model: u8,
+    level: u8,
+    body: Vec<u8>,
+    id: u64,
+    kind: Kind,
+}
+
+enum Kind {
+    Cm(Arc<cm::Primer>),
+    Iid(Box<iid::Trained>),
+}
+
+impl fmt::Debug for Prior {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prior")
+            .field("id", &format_args!("{}", self.id_hex()))
+            .field("model", &crate::model_name(self.inner.model))
+            .field("level", &self.inner.level)
+            .field("body", &self.inner.body.len())
+            .finish()
+    }
+}
+
+impl PartialEq for Prior {
+    fn eq(&self, other: &Prior) -> bool {
+        self.inner.id == other.inner.id && self.inner.body == other.inner.body
+    }
+}
+
+impl Eq for Prior {}
+
+impl Prior {
+    /// Train a prior for the model and level of `options` on `samples`, within
+    /// [`DEFAULT_PRIOR_SIZE`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a model that takes no prior (`mixture`, `grid`, and
+    /// models outside kraft) or bad options.
+    pub fn train<S: AsRef<[u8]>>(samples: &[S], options: &Options) -> Result<Prior> {
+        Prior::train_within(samples, options, DEFAULT_PRIOR_SIZE)
+    }
+
+    /// [`Prior::train`] keeping a `cm` prior's samples within `size` bytes.
+    ///
+    /// The samples are taken whole, without exact duplicates; when they do not fit, an
+    /// evenly spread subset is kept (every k-th sample, in the order given), and they
+    /// are learned in that order, so the last given are remembered best.
+    ///
+    /// # Errors
+    /// As [`Prior::train`].
+    pub fn train_within<S: AsRef<[u8]>>(
+        samples: &[S],
+        options: &Options,
+        size: usize,
+    ) -> Result<Prior> {
+        options.validate()?;
+        let level = options.get_level();
+        match options.get_model() {
+            "cm" => Prior::build(ids::CM, level, choose(samples, size)),
+            "iid" => {
+                let freq = iid::Trained::train(samples.iter().map(AsRef::as_ref));
+                let mut body = Vec::new();
+                iid::write_table(&freq, &mut body);
+                Prior::build(ids::IID, level, body)
+            }
+            "mixture" | "grid" => Err(Error::InvalidOption(format!(
+                "model {} takes no trained prior (cm and iid do)",
+                options.get_model()
+            ))),
+            other => Err(Error::UnknownModelName(other.to_string())),
+        }
+    }
+
+    fn build(model: u8, level: u8, body: Vec<u8>) -> Result<Prior> {
+        let kind = match model {
+            ids::CM => Kind::Cm(Arc::new(cm::Primer::new(body.clone()))),
+            ids::IID => {
+                let mut input = &body[..];
+                let freq = iid::read_table(&mut input)
+                    .map_err(|e| bad(format!("its i.i.d. table: {e}")))?;
+                if !input.is_empty() {
+                    return Err(bad("bytes after its i.i.d. table"));
+                }
+                Kind::Iid(Box::new(
+                    iid::Trained::new(freq).map_err(|e| bad(e.to_string()))?,
+                ))
+            }
+            other => return Err(bad(format!("model id {other} takes no prior"))),
+        };
+        if !(1..=9).contains(&level) {
+            return Err(bad(format!("level {level} out of range")));
+        }
+        let id = content_id(model, &body);
+        Ok(Prior {
+            inner: Arc::new(Inner {
+                model,
+                level,
+                body,
+                id,
+                kind,
+            }),
+        })
+    }
+
+    /// Serialize as a prior file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let i = &self.inner;
+        let mut out = Vec::with_capacity(i.body.len() + 32);
+        out.extend_from_slice(&PRIOR_MAGIC);
+        out.push(PRIOR_VERSION);
+        out.push(i.model);
+        out.push(i.level);
+        varint::write(&mut out, i.body.len() as u64);
+        out.extend_from_slice(&i.body);
+        out.extend_from_slice(&i.id.to_le_bytes());
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Read a prior file, checking magic, version, sizes, checksum and id.
+    ///
+    /// # Errors
+    /// [`Error::BadPrior`] saying what is wrong: not a prior, another version, damaged.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Prior> {
+        let Some(rest) = bytes.strip_prefix(&PRIOR_MAGIC) else {
+            return Err(bad("not a kraft prior (bad magic bytes)"));
+        };
+        let [version, model, level, rest @ ..] = rest else {
+            return Err(bad("truncated"));
+        };
+        if *version != PRIOR_VERSION {
+            return Err(bad(format!(
+                "format version {version} (this build reads version {PRIOR_VERSION})"
+            )));
+        }
+        let mut input = rest;
+        let body_len = varint::read(&mut input).map_err(|_| bad("truncated"))?;
+        if body_len > MAX_PRIOR_BODY {
+            return Err(bad(format!("body of {body_len} bytes is too large")));
+        }
+        if (input.len() as u64) < body_len + 12 {
+            return Err(bad("truncated"));
+        }
+        let (body, tail) = input.split_at(body_len as usize);
+        if tail.len() != 12 {
+            return Err(bad(format!("{} bytes after its end", tail.len() - 12)));
+        }
+        let stored_crc = u32::from_le_bytes(tail[8..].try_into().expect("4 bytes"));
+        let crc = crc32fast::hash(&bytes[..bytes.len() - 4]);
+        if crc != stored_crc {
+            return Err(bad(format!(
+                "damaged (checksum {stored_crc:#010x}, computed {crc:#010x})"
+            )));
+        }
+        let id = u64::from_le_bytes(tail[..8].try_into().expect("8 bytes"));
+        let prior = Prior::build(*model, *level, body.to_vec())?;
+        if prior.inner.id != id {
+            return Err(bad("its id does not match its content"));
+        }
+        Ok(prior)
+    }
+
+    /// The prior's id, as streams coded with it record it.
+    pub fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// The id as 16 hexadecimal digits, as messages and `kraft info` show it.
+    pub fn id_hex(&self) -> String {
+        format!("{:016x}", self.inner.id)
+    }
+
+    /// The name of the model the prior is for.
+    pub fn model_name(&self) -> String {
+        crate::model_name(self.inner.model)
+    }
+
+    /// The level it was trained at (the default level for coding with it).
+    pub fn level(&self) -> u8 {
+        self.inner.level
+    }
+
+    /// Bytes of the model's body (the samples of a `cm` prior).
+    pub fn body_len(&self) -> usize {
+        self.inner.body.len()
+    }
+
+    /// The samples a `cm` prior learns, in order (empty for other models).
+    pub fn samples(&self) -> &[u8] {
+        match &self.inner.kind {
+            Kind::Cm(p) => p.text(),
+            Kind::Iid(_) => &[],
+        }
+    }
+
+    /// The model that codes with this prior, built from a stream's model id and
+    /// settings (or from options: [`Prior::model_for`]).
+    ///
+    /// # Errors
+    /// [`Error::PriorModel`] if the prior is for another model; the model's own errors
+    /// for bad settings.
+    pub(crate) fn model(&self, model: u8, settings: &[u8]) -> Result<Box<dyn Model>> {
+        if model != self.inner.model {
+            return Err(Error::PriorModel {
+                prior: self.model_name(),
+                stream: crate::model_name(model),
+            });
+        }
+        Ok(match &self.inner.kind {
+            Kind::Cm(primer) => Box::new(Cm::from_settings(settings)?.with_primer(primer.clone())),
+            Kind::Iid(trained) => {
+                if !settings.is_empty() {
+                    return Err(Error::corrupt("iid takes no settings"));
+                }
+                Box::new(trained.as_ref().clone())
+            }
+        })
+    }
+
+    /// The model that codes with this prior at `level`.
+    pub(crate) fn model_for(&self, name: &str, level: u8) -> Result<Box<dyn Model>> {
+        match name {
+            "cm" => self.model(ids::CM, &[level]),
+            "iid" => self.model(ids::IID, &[]),
+            other => Err(Error::PriorModel {
+                prior: self.model_name(),
+                stream: other.to_string(),
+            }),
+        }
+    }
+}
+
+fn bad(what: impl Into<String>) -> Error {
+    Error::BadPrior(what.into())
+}
+
+/// The first 8 bytes of SHA-256 over the model id and the body, little-endian.
+fn content_id(model: u8, body: &[u8]) -> u64 {
+    let mut h = Sha256::new();
+    h.update(b"kraft prior\0");
+    h.update([model]);
+    h.update(body);
+    let digest = h.finalize();
+    u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+/// The samples a `cm` prior keeps: without exact duplicates, all of them if they fit
+/// in `size` bytes, else every k-th (the smallest k that fits, then filled up with the
+/// samples skipped, in order, while they fit), concatenated in the order given.
+fn choose<S: AsRef<[u8]>>(samples: &[S], size: usize) -> Vec<u8> {
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<&[u8]> = samples
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|s| !s.is_empty() && seen.insert(*s))
+        .collect();
+    let total: usize = unique.iter().map(|s| s.len()).sum();
+    let mut keep = vec![total <= size; unique.len()];
+    if total > size {
+        let mut k = total.div_ceil(size.max(1)).max(1);
+        loop {
+            let picked: usize = unique.iter().step_by(k).map(|s| s.len()).sum();
+            if picked <= size || k >= unique.len() {
+                break;
+            }
+            k += 1;
+        }
+        let mut used = 0;
+        for (i, s) in unique.iter().enumerate().step_by(k) {
+            if used + s.len() <= size {
+                keep[i] = true;
+                used += s.len();
+            }
+        }
+        for (i, s) in unique.iter().enumerate() {
+            if !keep[i] && used + s.len() <= size {
+                keep[i] = true;
+                used += s.len();
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(total.min(size));
+    for (s, k) in unique.iter().zip(&keep) {
+        if *k {
+            out.extend_from_slice(s);
+        }
+    }
+    out
+}
