@@ -15,7 +15,14 @@ fn records(n: usize, seed: u64) -> Vec<Vec<u8>> {
         x ^= x << 17;
         x
     };
-    let names = ["decimal", "group", "percentSign", "exponential", "nan", "infinity"];
+    let names = [
+        "decimal",
+        "group",
+        "percentSign",
+        "exponential",
+        "nan",
+        "infinity",
+    ];
     (0..n)
         .map(|i| {
             let mut r = format!("{{\"locale\": \"l{i}\", \"numbers\": {{");
@@ -50,7 +57,11 @@ fn cm_and_iid_priors_round_trip_and_shrink_records() {
         let (mut cold, mut warm) = (0, 0);
         for r in &test {
             let packed = kraft::compress(r, &with).unwrap();
-            assert_eq!(decode_with(&packed, Some(&prior)).unwrap(), *r, "{model} {level}");
+            assert_eq!(
+                decode_with(&packed, Some(&prior)).unwrap(),
+                *r,
+                "{model} {level}"
+            );
             warm += packed.len();
             cold += kraft::compress(r, &opts).unwrap().len();
         }
@@ -76,7 +87,11 @@ fn large_inputs_with_a_prior_are_streams_of_many_blocks() {
     assert_eq!(decode_with(&packed, Some(&prior)).unwrap(), data);
     // Blocks decode in parallel with the same prior.
     let mut out = Vec::new();
-    Decoder::new(&packed[..]).prior(&prior).threads(3).read_to_end(&mut out).unwrap();
+    Decoder::new(&packed[..])
+        .prior(&prior)
+        .threads(3)
+        .read_to_end(&mut out)
+        .unwrap();
     assert_eq!(out, data);
 }
 
@@ -109,7 +124,10 @@ fn missing_and_wrong_priors_are_named_in_errors() {
     // A compact frame checks the prior without recording it.
     let small = kraft::compress(record, &opts.clone().prior(&prior)).unwrap();
     assert!(small.starts_with(&kraft::format::SMALL_MAGIC));
-    assert!(matches!(decode_with(&small, None), Err(Error::PriorUnnamed)));
+    assert!(matches!(
+        decode_with(&small, None),
+        Err(Error::PriorUnnamed)
+    ));
     match decode_with(&small, Some(&other)) {
         Err(e @ Error::Corrupt { .. }) => {
             assert!(e.to_string().contains("another prior"), "{e}")
@@ -133,8 +151,8 @@ fn missing_and_wrong_priors_are_named_in_errors() {
 #[test]
 fn prior_files_round_trip_and_damage_is_a_clear_error() {
     for model in ["cm", "iid"] {
-        let prior = Prior::train_within(&records(30, 9), &Options::new().model(model), 2000)
-            .unwrap();
+        let prior =
+            Prior::train_within(&records(30, 9), &Options::new().model(model), 2000).unwrap();
         let bytes = prior.to_bytes();
         let back = Prior::from_bytes(&bytes).unwrap();
         assert_eq!(back, prior);
@@ -155,11 +173,17 @@ fn prior_files_round_trip_and_damage_is_a_clear_error() {
             }
         }
         for cut in 0..bytes.len() {
-            assert!(matches!(Prior::from_bytes(&bytes[..cut]), Err(Error::BadPrior(_))));
+            assert!(matches!(
+                Prior::from_bytes(&bytes[..cut]),
+                Err(Error::BadPrior(_))
+            ));
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(matches!(Prior::from_bytes(&longer), Err(Error::BadPrior(_))));
+        assert!(matches!(
+            Prior::from_bytes(&longer),
+            Err(Error::BadPrior(_))
+        ));
     }
     // Not a prior at all: a kraft stream, nothing, text.
     let stream = kraft::compress(b"not a prior", &Options::new()).unwrap();
@@ -243,10 +267,17 @@ fn compact_frames_take_at_most_12_bytes_of_framing_up_to_64_kib() {
         ] {
             let data = &data[..len];
             let packed = kraft::compress(data, &opts).unwrap();
-            assert!(packed.starts_with(&kraft::format::SMALL_MAGIC), "{name} {len}");
+            assert!(
+                packed.starts_with(&kraft::format::SMALL_MAGIC),
+                "{name} {len}"
+            );
             let f = framing(data, &opts);
             assert!(f <= 12, "{name}, {len} bytes: {f} bytes of framing");
-            assert_eq!(decode_with(&packed, opts.get_prior()).unwrap(), data, "{name} {len}");
+            assert_eq!(
+                decode_with(&packed, opts.get_prior()).unwrap(),
+                data,
+                "{name} {len}"
+            );
             let info = kraft::inspect(&packed[..]).unwrap();
             assert!(info[0].compact);
             assert_eq!(info[0].content_size, len as u64);
@@ -302,12 +333,18 @@ fn damaged_compact_frames_fail_or_decode_exactly() {
                 let mut bad = packed.clone();
                 bad[i] ^= flip;
                 if let Ok(out) = decode_with(&bad, opts.get_prior()) {
-                    assert_eq!(out, record, "byte {i} ^ {flip:#x} decoded to something else");
+                    assert_eq!(
+                        out, record,
+                        "byte {i} ^ {flip:#x} decoded to something else"
+                    );
                 }
             }
         }
         for cut in 0..packed.len() {
-            assert!(decode_with(&packed[..cut], opts.get_prior()).is_err(), "cut at {cut}");
+            assert!(
+                decode_with(&packed[..cut], opts.get_prior()).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 }

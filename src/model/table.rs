@@ -58,3 +58,17 @@ impl std::ops::DerefMut for Table {
         }
     }
 }
+
+#[cfg(test)]
+impl PartialEq for Table {
+    fn eq(&self, other: &Table) -> bool {
+        **self == **other
+    }
+}
+
+#[cfg(test)]
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Table({} bytes)", self.len())
+    }
+}

@@ -15,6 +15,7 @@ fn reciprocals() -> [u32; 1024] {
 ///
 /// Contract: `p(i)` then `update(i, bit)` with the same `i`.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct StateMap {
     /// 22-bit probability << 10 | 10-bit count.
     t: Vec<u32>,
@@ -40,6 +41,12 @@ impl StateMap {
         self.t[i] >> 16
     }
 
+    /// Put entry `i` back to what it is in `from` (a map of the same size).
+    #[inline]
+    pub fn restore_entry(&mut self, from: &StateMap, i: usize) {
+        self.t[i] = from.t[i];
+    }
+
     /// Learn `bit` at entry `i`.
     #[inline]
     pub fn update(&mut self, i: usize, bit: bool) {
@@ -58,6 +65,7 @@ impl StateMap {
 ///
 /// Contract: `refine(p, cx)` then `update(bit)`.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct Apm {
     t: Vec<u16>,
     index: usize,
@@ -74,6 +82,22 @@ impl Apm {
 
     /// Start loading context `cx`'s points (the first and last of its row), so the cache
     /// miss overlaps other work before [`Apm::refine`] needs them.
+    /// The entry the next [`Apm::update`] writes.
+    #[inline]
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Become `from` again (an APM of the same size) where only `entries` were
+    /// updated since.
+    pub fn restore(&mut self, from: &Apm, entries: &[u32]) {
+        for &i in entries {
+            self.t[i as usize] = from.t[i as usize];
+        }
+        self.index = from.index;
+        self.rate = from.rate;
+    }
+
     #[inline]
     pub fn warm(&self, cx: usize) -> u32 {
         let base = cx * 33;
@@ -116,6 +140,7 @@ const WEIGHT_LIMIT: i32 = (1 << 19) - 1;
 /// Contract per bit: `add` each input (the same number every bit), `mix(selects)`,
 /// then `update(bit)`.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct Mixer {
     n: usize,
     tables: Vec<Vec<i32>>,

@@ -25,6 +25,7 @@ fn exp(x: f64) -> f64 {
 pub const LIMIT: i32 = 2047;
 
 /// Lookup tables for squash and stretch.
+#[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct Logistic {
     squash: Box<[u16; 4096]>,
     stretch: Box<[i16]>,

@@ -43,7 +43,7 @@ use crate::error::{Error, Result};
 const PRIMER: &[u8] = include_bytes!("primer.txt");
 
 /// What a level turns on.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Orders of the hashed byte contexts.
     pub orders: &'static [u8],
@@ -166,6 +166,37 @@ impl Cm {
 
 struct Bits(predictor::Predictor);
 
+/// A journaled copy of a prior's primed model, given back to the prior when its block
+/// is done.
+struct Pooled {
+    p: Option<predictor::Predictor>,
+    key: PrimedKey,
+    home: std::sync::Arc<Primer>,
+}
+
+impl BitModel for Pooled {
+    #[inline]
+    fn p1(&mut self) -> u32 {
+        self.p.as_mut().expect("in use").p1()
+    }
+    #[inline]
+    fn update(&mut self, bit: bool) {
+        self.p.as_mut().expect("in use").update(bit)
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        if let Some(p) = self.p.take() {
+            let mut pool = self.home.pool.lock().unwrap_or_else(|e| e.into_inner());
+            // As many as have been in use at once: one per thread coding with the prior.
+            if pool.len() < 64 {
+                pool.push((self.key, p));
+            }
+        }
+    }
+}
+
 impl BitModel for Bits {
     #[inline]
     fn p1(&mut self) -> u32 {
@@ -204,8 +235,10 @@ impl Model for Cm {
     /// sparse and record ones, DNA the inverted-repeat model), and bit 3: the model
     /// learns the built-in primer before the block.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
-        let dna = self.config.dna && looks_like_dna(block);
-        let text = !dna && looks_like_text(block);
+        // With a prior, the kind of data its samples are: the contexts it learned.
+        let like = self.primer.as_ref().map_or(block, |p| p.text());
+        let dna = self.config.dna && looks_like_dna(like);
+        let text = !dna && looks_like_text(like);
         let mut flags = 0u8;
         if dna {
             flags |= 32;
@@ -251,7 +284,11 @@ impl Model for Cm {
         config.column = flags & 16 != 0;
         config.dna = flags & 32 != 0;
         let p = match &self.primer {
-            Some(primer) => primer.model(&config, self.level, flags, len),
+            Some(primer) => {
+                return Ok(Predictor::Bits(
+                    primer.model(&config, self.level, flags, len),
+                ));
+            }
             None if flags & 8 != 0 => {
                 primed(&config, self.level, flags, len, self.working_set(len))
             }
@@ -370,10 +407,15 @@ fn primed(
 
 /// Samples a model learns before every block: what a trained `cm` prior holds. The
 /// model is sized for the samples and the block, and the state the samples leave is
-/// learned once per configuration and table shape, then copied for each block.
+/// learned once per configuration and table shape. A large block gets a copy of it; a
+/// small one (a record) a copy that was used before and is put back by the entries its
+/// block wrote ([`predictor::Predictor::restore`]), so a record costs what it touches,
+/// not the size of the model.
 pub(crate) struct Primer {
     text: Vec<u8>,
-    cache: std::sync::Mutex<Option<(PrimedKey, predictor::Predictor)>>,
+    cache: std::sync::Mutex<Option<(PrimedKey, std::sync::Arc<predictor::Predictor>)>>,
+    /// Journaled copies of the primed model that coded a small block, to be restored.
+    pool: std::sync::Mutex<Vec<(PrimedKey, predictor::Predictor)>>,
 }
 
 impl std::fmt::Debug for Primer {
@@ -392,6 +434,7 @@ impl Primer {
         Primer {
             text,
             cache: std::sync::Mutex::new(None),
+            pool: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -407,32 +450,66 @@ impl Primer {
         self.text.len() + len.max(Self::SMALL).next_power_of_two()
     }
 
-    /// A model for a block of `len` bytes that has learned the built-in primer (when
-    /// `flags` bit 3 says so) and then the samples.
-    fn model(&self, config: &Config, level: u8, flags: u8, len: usize) -> predictor::Predictor {
-        let shape_len = self.shape_len(len);
-        let key = (level, flags, predictor::Shape::of(config, shape_len));
-        let cached = {
-            let slot = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            match &*slot {
-                Some((k, p)) if *k == key => Some(p.clone()),
-                _ => None,
-            }
-        };
-        let mut p = match cached {
-            Some(p) => p,
-            None => {
+    /// The primed model for `key`: learned here, or the one learned before.
+    fn primed(
+        &self,
+        config: &Config,
+        key: PrimedKey,
+        shape_len: usize,
+    ) -> std::sync::Arc<predictor::Predictor> {
+        let mut slot = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        match &*slot {
+            Some((k, p)) if *k == key => p.clone(),
+            _ => {
+                // Learned under the lock: threads that need it wait for one to learn it.
                 let mut p = predictor::Predictor::new(config, shape_len);
-                if flags & 8 != 0 {
+                if key.1 & 8 != 0 {
                     p.prime(PRIMER);
                 }
                 p.prime(&self.text);
-                *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, p.clone()));
+                let p = std::sync::Arc::new(p);
+                *slot = Some((key, p.clone()));
+                self.pool.lock().unwrap_or_else(|e| e.into_inner()).clear();
                 p
             }
+        }
+    }
+
+    /// A model for a block of `len` bytes that has learned the built-in primer (when
+    /// `flags` bit 3 says so) and then the samples.
+    fn model(
+        self: &std::sync::Arc<Self>,
+        config: &Config,
+        level: u8,
+        flags: u8,
+        len: usize,
+    ) -> Box<dyn BitModel> {
+        let shape_len = self.shape_len(len);
+        let key = (level, flags, predictor::Shape::of(config, shape_len));
+        let primed = self.primed(config, key, shape_len);
+        if len > Self::SMALL {
+            let mut p = (*primed).clone();
+            p.reserve(len);
+            return Box::new(Bits(p));
+        }
+        let used = {
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            let at = pool.iter().position(|(k, _)| *k == key);
+            at.map(|i| pool.swap_remove(i).1)
+        };
+        let mut p = match used {
+            Some(mut p) => {
+                p.restore(&primed);
+                p
+            }
+            None => primed.journaled_copy(),
         };
         p.reserve(len);
-        p
+        Box::new(Pooled {
+            p: Some(p),
+            key,
+            home: self.clone(),
+        })
     }
 }
 
@@ -510,6 +587,80 @@ mod tests {
             for _ in 0..2 {
                 let p = primed(&config, level, flags, len, working);
                 assert_eq!(run(p, &data), expected, "level {level}");
+            }
+        }
+    }
+
+    /// Code `data` through a bit model, returning every probability it gave.
+    fn run_bits(m: &mut dyn BitModel, data: &[u8]) -> Vec<u32> {
+        let mut out = Vec::with_capacity(8 * data.len());
+        for &byte in data {
+            for i in (0..8).rev() {
+                out.push(m.p1());
+                m.update((byte >> i) & 1 == 1);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_restored_copy_of_a_prior_model_is_the_primed_model_again() {
+        let text =
+            b"{\"name\": \"kraft\", \"level\": 6, \"tags\": [\"cm\", \"prior\"]}\n".repeat(60);
+        let mut binary = Vec::new();
+        for i in 0..3000u32 {
+            binary.extend_from_slice(&(i * 7919).to_le_bytes());
+            binary.push((i % 7) as u8);
+        }
+        let dna: Vec<u8> = (0..3000u32)
+            .map(|i| b"acgt"[((i * 2_654_435_761) >> 30) as usize])
+            .collect();
+        for level in [1u8, 6, 9] {
+            for samples in [&text[..], &binary[..], &dna[..]] {
+                let primer = std::sync::Arc::new(Primer::new(samples.to_vec()));
+                let cm = Cm::new(level).with_primer(primer.clone());
+                let a: Vec<u8> = samples.iter().rev().take(700).copied().collect();
+                let b = &samples[100..900];
+                let mut params = Vec::new();
+                let flags = {
+                    let Predictor::Bits(mut m) = cm.fit(&a, &mut params).unwrap() else {
+                        panic!("cm predicts bits")
+                    };
+                    // Record a writes into the journaled copy, which goes back to the pool.
+                    run_bits(m.as_mut(), &a);
+                    params[0]
+                };
+                let Predictor::Bits(mut m) = cm.load(&[flags], b.len()).unwrap() else {
+                    panic!("cm predicts bits")
+                };
+                let restored = run_bits(m.as_mut(), b);
+                drop(m);
+                // The primed model itself, never used, predicts the same for record b.
+                let (_, primed) = primer.cache.lock().unwrap().clone().unwrap();
+                let mut fresh = (*primed).clone();
+                let expected: Vec<u32> = {
+                    let mut out = Vec::new();
+                    for &byte in b {
+                        for i in (0..8).rev() {
+                            out.push(fresh.p1());
+                            fresh.update((byte >> i) & 1 == 1);
+                        }
+                    }
+                    out
+                };
+                let first = restored.iter().zip(&expected).position(|(a, b)| a != b);
+                assert!(
+                    restored == expected,
+                    "level {level}, flags {flags:#x}: first difference at bit {first:?}"
+                );
+                // And its whole state is the primed one after a restore.
+                let (_, mut used) = primer.pool.lock().unwrap().pop().unwrap();
+                used.restore(&primed);
+                assert!(
+                    used.same_state(&primed),
+                    "level {level}, flags {flags:#x}: {:?} differ",
+                    used.differences(&primed)
+                );
             }
         }
     }

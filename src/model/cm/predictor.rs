@@ -24,6 +24,7 @@ const BUCKET: usize = 64;
 
 /// Match model: the longest earlier occurrence of the recent bytes predicts the next.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 struct Match {
     table: Vec<u32>,
     mask: usize,
@@ -88,6 +89,35 @@ impl Match {
         }
     }
 
+    /// Become `from` again (a model of the same shape) where only the index entries at
+    /// `slots` were written since.
+    fn restore(&mut self, from: &Match, slots: &[u32]) {
+        for &s in slots {
+            self.table[s as usize] = from.table[s as usize];
+        }
+        let Match {
+            table: _,
+            mask,
+            min_len,
+            ptr,
+            len,
+            expected,
+            misses,
+            tolerance,
+            sm,
+            sm_index,
+        } = from;
+        self.mask = *mask;
+        self.min_len = *min_len;
+        self.ptr = *ptr;
+        self.len = *len;
+        self.expected = *expected;
+        self.misses = *misses;
+        self.tolerance = *tolerance;
+        self.sm.clone_from(sm);
+        self.sm_index = *sm_index;
+    }
+
     fn new(bits: u32, min_len: usize, tolerance: u32) -> Match {
         Match {
             misses: 0,
@@ -128,6 +158,7 @@ const DNA_TOLERANCE: u32 = 12;
 /// complemented occurred earlier, the strand continues as the complement of the base
 /// before that occurrence, walking it backwards.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 struct Reverse {
     /// The model state, as for forward matches (`ptr` walks backwards).
     m: Match,
@@ -152,7 +183,9 @@ impl Reverse {
         }
     }
 
-    fn update(&mut self, hist: &[u8]) {
+    /// Follow the strand past the last byte of `hist`; returns the index entry written.
+    fn update(&mut self, hist: &[u8]) -> Option<usize> {
+        let mut written = None;
         let k = self.m.min_len;
         let pos1 = hist.len();
         let byte = hist[pos1 - 1];
@@ -191,12 +224,14 @@ impl Reverse {
             }
             let slot = mix64((self.forward & mask) ^ 0x5eed) as usize & m.mask;
             m.table[slot] = pos1 as u32;
+            written = Some(slot);
         }
         m.expected = if m.len > 0 {
             u32::from(complement(hist[m.ptr])) | 256
         } else {
             0
         };
+        written
     }
 }
 
@@ -214,6 +249,7 @@ fn class(b: u8) -> usize {
 /// Record-length detector: a byte value recurring at one distance twice in a row votes
 /// for that distance as the record length.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 struct Records {
     last: [u32; 256],
     dist: [u32; 256],
@@ -222,8 +258,26 @@ struct Records {
     length: u32,
 }
 
+/// What a copy of a primed model has written into its large tables since it was made
+/// (or restored): [`Predictor::restore`] puts back only those entries. Kept for small
+/// blocks only, so it stays small.
+#[derive(Clone, Default)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
+struct Journal {
+    /// Buckets of the shared table (their offsets over [`BUCKET`]).
+    buckets: Vec<u32>,
+    /// Match index entries; the inverted-repeat model's.
+    matches: Vec<u32>,
+    reverse: Vec<u32>,
+    /// Direct probabilities.
+    direct: Vec<u32>,
+    /// APM entries, per APM.
+    apm: [Vec<u32>; 3],
+}
+
 /// The context-mixing model for one block.
 #[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct Predictor {
     lg: &'static Logistic,
     states: &'static States,
@@ -267,6 +321,7 @@ pub struct Predictor {
     apm: Vec<Apm>,
     pr: u32,
     config: Config,
+    journal: Option<Box<Journal>>,
 }
 
 /// The sizes of a model's tables for a block, which are all that the block's length
@@ -407,8 +462,187 @@ impl Predictor {
             pr: 32768,
             config: config.clone(),
             lg,
+            journal: None,
         }
         .primed()
+    }
+
+    /// The fields in which two models differ (debugging aid for tests).
+    #[cfg(test)]
+    pub fn differences(&self, o: &Predictor) -> Vec<&'static str> {
+        let mut d = Vec::new();
+        macro_rules! cmp { ($($f:ident),*) => { $( if self.$f != o.$f { d.push(stringify!($f)); } )* } }
+        cmp!(
+            hist,
+            c0,
+            bitpos,
+            c8,
+            c16,
+            c24,
+            c32,
+            word,
+            word_start,
+            after1,
+            after2,
+            prev_word,
+            prev_word2,
+            line_start,
+            prev_line_start,
+            order0,
+            table,
+            buckets,
+            hashes,
+            slots,
+            loc,
+            sm,
+            sm_index,
+            m,
+            ir,
+            direct,
+            direct_at,
+            direct_mask,
+            rec,
+            mixer,
+            selects,
+            final_mixer,
+            apm,
+            pr
+        );
+        d
+    }
+
+    /// Whether two models are in the same state, journals aside.
+    #[cfg(test)]
+    pub fn same_state(&self, other: &Predictor) -> bool {
+        let mut a = self.clone();
+        let mut b = other.clone();
+        a.journal = None;
+        b.journal = None;
+        a == b
+    }
+
+    /// A copy of this model that keeps a journal of what it writes, so that
+    /// [`Predictor::restore`] can make it this model again cheaply.
+    pub fn journaled_copy(&self) -> Predictor {
+        let mut p = self.clone();
+        p.journal = Some(Box::default());
+        p.journal_current_slots();
+        p
+    }
+
+    /// The slots found for the current nibble were found before the journal began
+    /// (or restarted): the first writes go there.
+    fn journal_current_slots(&mut self) {
+        if let Some(j) = &mut self.journal {
+            j.buckets
+                .extend(self.slots.iter().map(|&s| (s / BUCKET) as u32));
+        }
+    }
+
+    /// Become `from` again, the model this one is a [`Predictor::journaled_copy`] of
+    /// (directly or after earlier restores): the large tables by the entries the journal
+    /// lists, the rest whole. Afterwards this model predicts exactly as `from` does.
+    pub fn restore(&mut self, from: &Predictor) {
+        let journal = self.journal.take().expect("restore needs a journaled copy");
+        for &b in &journal.buckets {
+            let at = b as usize * BUCKET;
+            self.table[at..at + BUCKET].copy_from_slice(&from.table[at..at + BUCKET]);
+        }
+        for &i in &journal.direct {
+            self.direct.restore_entry(&from.direct, i as usize);
+        }
+        for (k, a) in self.apm.iter_mut().enumerate() {
+            a.restore(&from.apm[k], &journal.apm[k]);
+        }
+        self.m.restore(&from.m, &journal.matches);
+        if let (Some(ir), Some(from_ir)) = (&mut self.ir, &from.ir) {
+            ir.m.restore(&from_ir.m, &journal.reverse);
+            ir.forward = from_ir.forward;
+            ir.reverse = from_ir.reverse;
+        }
+        // Every other field, named so that a new one cannot be forgotten here.
+        let Predictor {
+            lg,
+            states,
+            hist,
+            c0,
+            bitpos,
+            c8,
+            c16,
+            c24,
+            c32,
+            word,
+            word_start,
+            after1,
+            after2,
+            prev_word,
+            prev_word2,
+            line_start,
+            prev_line_start,
+            order0,
+            table: _,
+            buckets,
+            hashes,
+            slots,
+            loc,
+            sm,
+            sm_index,
+            m: _,
+            ir: _,
+            direct: _,
+            direct_at,
+            direct_mask,
+            rec,
+            mixer,
+            selects,
+            final_mixer,
+            apm: _,
+            pr,
+            config,
+            journal: _,
+        } = from;
+        self.lg = lg;
+        self.states = states;
+        // The copy only appended to the history it shares with `from`.
+        debug_assert_eq!(&self.hist[..hist.len()], &hist[..]);
+        self.hist.truncate(hist.len());
+        self.c0 = *c0;
+        self.bitpos = *bitpos;
+        self.c8 = *c8;
+        self.c16 = *c16;
+        self.c24 = *c24;
+        self.c32 = *c32;
+        self.word = *word;
+        self.word_start = *word_start;
+        self.after1.copy_from_slice(after1);
+        self.after2.copy_from_slice(after2);
+        self.prev_word = *prev_word;
+        self.prev_word2 = *prev_word2;
+        self.line_start = *line_start;
+        self.prev_line_start = *prev_line_start;
+        self.order0.copy_from_slice(order0);
+        self.buckets = *buckets;
+        self.hashes.copy_from_slice(hashes);
+        self.slots.copy_from_slice(slots);
+        self.loc.copy_from_slice(loc);
+        self.sm.clone_from(sm);
+        self.sm_index.copy_from_slice(sm_index);
+        self.direct_at.copy_from_slice(direct_at);
+        self.direct_mask = *direct_mask;
+        self.rec.clone_from(rec);
+        self.mixer.clone_from(mixer);
+        self.selects.copy_from_slice(selects);
+        self.final_mixer.clone_from(final_mixer);
+        self.pr = *pr;
+        debug_assert!(self.config == *config);
+        let mut journal = journal;
+        journal.buckets.clear();
+        journal.matches.clear();
+        journal.reverse.clear();
+        journal.direct.clear();
+        journal.apm.iter_mut().for_each(Vec::clear);
+        self.journal = Some(journal);
+        self.journal_current_slots();
     }
 
     fn primed(mut self) -> Self {
@@ -556,6 +790,10 @@ impl Predictor {
     fn lookup(&mut self, h: u64) -> usize {
         let check = h as u8 | 1; // never 0, the mark of an unused slot
         let base = self.bucket(h);
+        // Every write to the table is to a slot found here.
+        if let Some(j) = &mut self.journal {
+            j.buckets.push((base / BUCKET) as u32);
+        }
         let bucket = &mut self.table[base..base + BUCKET];
         let mut victim = 0;
         let mut lowest = u32::MAX;
@@ -655,6 +893,9 @@ impl Predictor {
                 }
             }
             m.table[slot] = pos1 as u32;
+            if let Some(j) = &mut self.journal {
+                j.matches.push(slot as u32);
+            }
         }
         m.expected = if m.len > 0 {
             u32::from(self.hist[m.ptr]) | 256
@@ -662,7 +903,10 @@ impl Predictor {
             0
         };
         if let Some(ir) = &mut self.ir {
-            ir.update(&self.hist);
+            let written = ir.update(&self.hist);
+            if let (Some(j), Some(slot)) = (&mut self.journal, written) {
+                j.reverse.push(slot as u32);
+            }
         }
         self.byte_contexts();
     }
@@ -791,6 +1035,12 @@ impl Predictor {
         // States and their maps.
         for &at in &self.direct_at {
             self.direct.update(at, bit);
+        }
+        if let Some(j) = &mut self.journal {
+            j.direct.extend(self.direct_at.iter().map(|&at| at as u32));
+            for (k, a) in self.apm.iter().enumerate() {
+                j.apm[k].push(a.index() as u32);
+            }
         }
         for (i, &idx) in self.sm_index.iter().enumerate() {
             self.sm.update(idx, bit);

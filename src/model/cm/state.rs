@@ -11,6 +11,7 @@
 //! state 0 is the empty history, and there are fewer than 256 states.
 
 /// The generated transition table.
+#[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct States {
     next: [[u8; 2]; 256],
     n: [[u8; 2]; 256],
