@@ -236,9 +236,13 @@ impl Model for Cm {
     /// learns the built-in primer before the block.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
-        let like = self.primer.as_ref().map_or(block, |p| p.text());
-        let dna = self.config.dna && looks_like_dna(like);
-        let text = !dna && looks_like_text(like);
+        let (dna, text) = match &self.primer {
+            Some(p) => (self.config.dna && p.dna, !(self.config.dna && p.dna) && p.text_like),
+            None => {
+                let dna = self.config.dna && looks_like_dna(block);
+                (dna, !dna && looks_like_text(block))
+            }
+        };
         let mut flags = 0u8;
         if dna {
             flags |= 32;
@@ -413,6 +417,9 @@ fn primed(
 /// not the size of the model.
 pub(crate) struct Primer {
     text: Vec<u8>,
+    /// What the samples look like (as a block would be judged): DNA, text.
+    dna: bool,
+    text_like: bool,
     cache: std::sync::Mutex<Option<(PrimedKey, std::sync::Arc<predictor::Predictor>)>>,
     /// Journaled copies of the primed model that coded a small block, to be restored.
     pool: std::sync::Mutex<Vec<(PrimedKey, predictor::Predictor)>>,
@@ -432,6 +439,8 @@ impl Primer {
 
     pub(crate) fn new(text: Vec<u8>) -> Primer {
         Primer {
+            dna: looks_like_dna(&text),
+            text_like: looks_like_text(&text),
             text,
             cache: std::sync::Mutex::new(None),
             pool: std::sync::Mutex::new(Vec::new()),

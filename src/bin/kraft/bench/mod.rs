@@ -9,6 +9,7 @@
 mod output;
 mod peers;
 mod plot;
+mod records;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,15 @@ pub struct BenchArgs {
     /// source entropy where known.
     #[arg(long, value_name = "FILE.svg")]
     plot: Option<PathBuf>,
+    /// Small records: each PATH is a directory with train/ and test/; train a cm prior
+    /// on train/ and compress each test file on its own, cold and with the prior (and
+    /// with --peers: zstd -19 alone and with a dictionary from zstd --train, brotli,
+    /// xz). Markdown tables, with speed.
+    #[arg(long, conflicts_with_all = ["from", "models", "json", "csv", "plot"])]
+    records: bool,
+    /// --records: keep the prior's samples within SIZE (default 256K).
+    #[arg(long, value_name = "SIZE", value_parser = crate::parse_size, requires = "records")]
+    prior_size: Option<usize>,
 }
 
 /// One compressor at its settings.
@@ -306,6 +316,18 @@ fn model_ignores_level(name: &str) -> bool {
 }
 
 pub fn run(a: &BenchArgs) -> Result<(), Failed> {
+    if a.records {
+        let settings = records::Settings {
+            level: a
+                .levels
+                .as_ref()
+                .and_then(|l| l.first().copied())
+                .unwrap_or(kraft::DEFAULT_LEVEL),
+            size: a.prior_size.unwrap_or(kraft::DEFAULT_PRIOR_SIZE),
+            peers: a.peers.is_some(),
+        };
+        return records::run(&a.paths, &settings);
+    }
     if let Some(from) = &a.from {
         let text =
             std::fs::read_to_string(from).map_err(|e| fail(format!("{}: {e}", from.display())))?;
