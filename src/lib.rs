@@ -153,5 +153,17 @@ pub fn report_with(data: &[u8], options: &Options, model: &dyn model::Model) -> 
     let h = report::empirical_entropies(data);
     let mut r = Report::new(model.name(), options.get_level(), h, &stats);
     r.pixels = report::pbm_pixels(data);
+    if let Some(prior) = options.get_prior() {
+        let cold = options.clone().no_prior();
+        let (_, c) = compress_stats(data, &cold, cold.build_model()?.as_ref())?;
+        let cold_bits = 8 * c.compressed_bytes();
+        r.prior = Some(report::PriorSavings {
+            id: prior.id_hex(),
+            prior_bytes: prior.body_len() as u64,
+            cold_achieved_bits: cold_bits,
+            cold_ideal_bits: c.ideal_bits,
+            saved_bits: cold_bits as i64 - r.achieved_bits as i64,
+        });
+    }
     Ok(r)
 }

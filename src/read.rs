@@ -328,12 +328,22 @@ impl<R: Read> Decoder<R> {
                 data_len: small.data_len,
                 crc,
             };
-            block::decode(model.as_ref(), &frame, &data, 0, &mut out, crate::coder::Seal::Tight).map_err(|e| match (e, prior) {
-                (Error::Checksum { .. }, Some(id)) => Error::corrupt(format!(
-                    "checksum mismatch: the frame is damaged, or was coded with another prior than {id:016x}"
-                )),
-                (e, _) => e,
-            })?;
+            block::decode(model.as_ref(), &frame, &data, 0, &mut out, crate::coder::Seal::Tight)
+                .map_err(|e| match (e, prior) {
+                    (e @ (Error::Checksum { .. } | Error::Corrupt { .. }), Some(id)) => {
+                        let what = match e {
+                            Error::Corrupt { what, .. } => what,
+                            _ => "checksum mismatch".to_string(),
+                        };
+                        Error::Corrupt {
+                            block: Some(0),
+                            what: format!(
+                                "{what}: the frame is damaged, or was coded with another prior than {id:016x}"
+                            ),
+                        }
+                    }
+                    (e, _) => e,
+                })?;
         } else if crc != 0 {
             return Err(Error::Content(format!(
                 "content checksum {crc:#010x} of an empty frame{}",

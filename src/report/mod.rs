@@ -194,6 +194,24 @@ pub struct Report {
     /// For a PBM stream: its pixels and the mean-field baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pixels: Option<Pixels>,
+    /// Coded against a trained prior: what the same model wrote without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior: Option<PriorSavings>,
+}
+
+/// What a trained prior saved: the same data, model and level without it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PriorSavings {
+    /// The prior's id (16 hexadecimal digits).
+    pub id: String,
+    /// Bytes of the prior's body (a `cm` prior's samples).
+    pub prior_bytes: u64,
+    /// Everything written without the prior, bits.
+    pub cold_achieved_bits: u64,
+    /// The model's ideal code length without the prior, bits.
+    pub cold_ideal_bits: f64,
+    /// cold_achieved_bits − achieved_bits.
+    pub saved_bits: i64,
 }
 
 impl Report {
@@ -236,6 +254,7 @@ impl Report {
             source_entropy_bits: None,
             latent: stats.latent,
             pixels: None,
+            prior: None,
         }
     }
 
@@ -294,6 +313,26 @@ impl Report {
             self.gap_to_h0_bits,
             self.gap_to_h0_bits / n
         );
+        if let Some(p) = &self.prior {
+            let _ = writeln!(
+                s,
+                "prior               {} ({} bytes): model ideal and achieved above are under it",
+                p.id, p.prior_bytes
+            );
+            let _ = writeln!(
+                s,
+                "  without it        {:>10.4}  = {:>14} bits achieved ({:.0} ideal)",
+                p.cold_achieved_bits as f64 / n,
+                p.cold_achieved_bits,
+                p.cold_ideal_bits
+            );
+            let _ = writeln!(
+                s,
+                "  saved             {:>14} bits ({:.1}% of what was written without it)",
+                p.saved_bits,
+                100.0 * p.saved_bits as f64 / p.cold_achieved_bits.max(1) as f64
+            );
+        }
         if let Some(l) = &self.latent {
             let header = self.header_bits as f64;
             let _ = writeln!(
