@@ -177,3 +177,118 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!(dna & 32, 32, "{dna:#x}");
     assert_eq!(text | records | column | dna, 0x3f);
 }
+
+/// The samples the golden priors were trained on: the lines of `v1-cm.txt`.
+fn prior_samples() -> Vec<&'static [u8]> {
+    CM_TEXT
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The golden priors, as trained today from [`prior_samples`], and their files.
+fn golden_priors() -> [(kraft::Prior, &'static [u8]); 2] {
+    let samples = prior_samples();
+    let cm = kraft::Prior::train_within(&samples, &Options::new().level(6), 4096).unwrap();
+    let iid = kraft::Prior::train(&samples, &Options::new().model("iid")).unwrap();
+    [
+        (cm, include_bytes!("golden/v1-prior-cm.kfp")),
+        (iid, include_bytes!("golden/v1-prior-iid.kfp")),
+    ]
+}
+
+#[test]
+fn golden_priors_read_and_train_to_the_same_bytes() {
+    for (trained, file) in golden_priors() {
+        let read = kraft::Prior::from_bytes(file).unwrap();
+        assert_eq!(read, trained, "{}", read.model_name());
+        assert_eq!(
+            trained.to_bytes(),
+            file,
+            "{}: training drifted",
+            read.model_name()
+        );
+    }
+    let [(cm, _), (iid, _)] = golden_priors();
+    assert_eq!(cm.id_hex(), "b323d619d811e47f");
+    assert_eq!(iid.id_hex(), "e7c64f1e6d636cbc");
+}
+
+#[test]
+fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
+    let [(cm, _), (iid, _)] = golden_priors();
+    let record = &TEXT[..600];
+    // Name, stream, original, options that write it today, prior to decode it with.
+    let cases: [(&str, &[u8], &[u8], Options, Option<&kraft::Prior>); 7] = [
+        (
+            "v1-prior-cm6-compact",
+            include_bytes!("golden/v1-prior-cm6-compact.kft"),
+            record,
+            Options::new().level(6).prior(&cm),
+            Some(&cm),
+        ),
+        (
+            "v1-prior-cm2-stream",
+            include_bytes!("golden/v1-prior-cm2-stream.kft"),
+            record,
+            Options::new()
+                .level(2)
+                .prior(&cm)
+                .compact(false)
+                .block_size(256),
+            Some(&cm),
+        ),
+        (
+            "v1-prior-iid-compact",
+            include_bytes!("golden/v1-prior-iid-compact.kft"),
+            record,
+            Options::new().prior(&iid),
+            Some(&iid),
+        ),
+        (
+            "v1-compact-cm6",
+            include_bytes!("golden/v1-compact-cm6.kft"),
+            record,
+            Options::new().level(6),
+            None,
+        ),
+        (
+            "v1-compact-iid",
+            include_bytes!("golden/v1-compact-iid.kft"),
+            record,
+            Options::new().model("iid"),
+            None,
+        ),
+        (
+            "v1-compact-stored",
+            include_bytes!("golden/v1-compact-stored.kft"),
+            &RANDOM[..100],
+            Options::new().level(6),
+            None,
+        ),
+        (
+            "v1-compact-empty",
+            include_bytes!("golden/v1-compact-empty.kft"),
+            b"",
+            Options::new().level(6),
+            None,
+        ),
+    ];
+    for (name, stream, original, options, prior) in cases {
+        let mut dec = kraft::Decoder::new(stream);
+        if let Some(p) = prior {
+            dec = dec.prior(p);
+        }
+        let mut out = Vec::new();
+        dec.read_all(&mut out).unwrap();
+        assert_eq!(out, original, "{name}");
+        let written = kraft::compress(original, &options).unwrap();
+        assert!(written == stream, "{name}: the bytes written changed");
+        let info = kraft::inspect(stream).unwrap();
+        assert_eq!(info[0].compact, name.contains("compact"), "{name}");
+        assert_eq!(info[0].uses_prior, prior.is_some(), "{name}");
+        if prior.is_some() {
+            assert!(kraft::decompress(stream).is_err(), "{name} needs its prior");
+        }
+    }
+}

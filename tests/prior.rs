@@ -96,6 +96,40 @@ fn large_inputs_with_a_prior_are_streams_of_many_blocks() {
 }
 
 #[test]
+fn the_streaming_encoder_and_decoder_take_a_prior() {
+    use std::io::Write;
+    let prior = Prior::train(&records(100, 21), &Options::new().level(2)).unwrap();
+    let opts = Options::new().level(2).prior(&prior).block_size(10_000);
+    let data: Vec<u8> = records(400, 22).concat();
+    let mut enc = kraft::Encoder::new(Vec::new(), &opts).unwrap();
+    for piece in data.chunks(777) {
+        enc.write_all(piece).unwrap();
+    }
+    let packed = enc.finish().unwrap();
+    assert_eq!(
+        packed,
+        kraft::compress(&data, &opts).unwrap(),
+        "one code path"
+    );
+    let mut out = Vec::new();
+    Decoder::new(&packed[..])
+        .prior(&prior)
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out, data);
+    // The same prior from its file decodes it too, in a fresh decoder each time.
+    let again = Prior::from_bytes(&prior.to_bytes()).unwrap();
+    for _ in 0..2 {
+        let mut out = Vec::new();
+        Decoder::new(&packed[..])
+            .prior(&again)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, data);
+    }
+}
+
+#[test]
 fn missing_and_wrong_priors_are_named_in_errors() {
     let opts = Options::new().level(3);
     let prior = Prior::train(&records(40, 5), &opts).unwrap();
