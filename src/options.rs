@@ -243,6 +243,11 @@ impl Options {
         Ok(())
     }
 
+    /// The `mixture` model these options describe.
+    pub(crate) fn mixture(&self) -> Result<Mixture> {
+        Mixture::new(self.segment, self.components, self.bits_back)
+    }
+
     /// Build the selected built-in model.
     ///
     /// # Errors

@@ -12,6 +12,9 @@
 //!   on the level: a `cm` prior works at every level.
 //! - `iid`: a byte table fitted to the whole set; each block is coded with it or with a
 //!   table of its own, whichever is smaller.
+//! - `mixture`: components and their weights π fitted by EM to the set's segments (each
+//!   sample cut on its own); every block is coded with them by bits-back, and its
+//!   parameters are only where its naive tail starts.
 //!
 //! A stream coded with a prior records the prior's id (the first 8 bytes of the SHA-256
 //! of its model and body); decoding it without that prior, or with another one, fails
@@ -33,7 +36,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::format::varint;
-use crate::model::{Cm, Model, cm, ids, iid};
+use crate::model::{Cm, Model, cm, ids, iid, mixture};
 use crate::options::Options;
 
 /// The first four bytes of every prior file.
@@ -65,6 +68,7 @@ struct Inner {
 enum Kind {
     Cm(Arc<cm::Primer>),
     Iid(Box<iid::Trained>),
+    Mixture(Box<mixture::Trained>),
 }
 
 impl fmt::Debug for Prior {
@@ -91,8 +95,8 @@ impl Prior {
     /// [`DEFAULT_PRIOR_SIZE`].
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for a model that takes no prior (`mixture`, `grid`, and
-    /// models outside kraft) or bad options.
+    /// [`Error::InvalidOption`] for a model that takes no prior (`grid`, and models
+    /// outside kraft) or bad options.
     pub fn train<S: AsRef<[u8]>>(samples: &[S], options: &Options) -> Result<Prior> {
         Prior::train_within(samples, options, DEFAULT_PRIOR_SIZE)
     }
@@ -120,10 +124,14 @@ impl Prior {
                 iid::write_table(&freq, &mut body);
                 Prior::build(ids::IID, level, body)
             }
-            "mixture" | "grid" => Err(Error::InvalidOption(format!(
-                "model {} takes no trained prior (cm and iid do)",
-                options.get_model()
-            ))),
+            "mixture" => {
+                let samples: Vec<&[u8]> = samples.iter().map(AsRef::as_ref).collect();
+                let body = mixture::Trained::train(&samples, &options.mixture()?)?;
+                Prior::build(ids::MIXTURE, level, body)
+            }
+            "grid" => Err(Error::InvalidOption(
+                "model grid takes no trained prior (cm, iid and mixture do)".into(),
+            )),
             other => Err(Error::UnknownModelName(other.to_string())),
         }
     }
@@ -142,6 +150,9 @@ impl Prior {
                     iid::Trained::new(freq).map_err(|e| bad(e.to_string()))?,
                 ))
             }
+            ids::MIXTURE => Kind::Mixture(Box::new(
+                mixture::Trained::from_body(&body).map_err(|e| bad(format!("its mixture: {e}")))?,
+            )),
             other => return Err(bad(format!("model id {other} takes no prior"))),
         };
         if !(1..=9).contains(&level) {
@@ -247,7 +258,7 @@ impl Prior {
     pub fn samples(&self) -> &[u8] {
         match &self.inner.kind {
             Kind::Cm(p) => p.text(),
-            Kind::Iid(_) => &[],
+            Kind::Iid(_) | Kind::Mixture(_) => &[],
         }
     }
 
@@ -272,6 +283,12 @@ impl Prior {
                 }
                 Box::new(trained.as_ref().clone())
             }
+            Kind::Mixture(trained) => {
+                if settings != trained.settings() {
+                    return Err(Error::corrupt("mixture settings differ from the prior's"));
+                }
+                Box::new(trained.as_ref().clone())
+            }
         })
     }
 
@@ -280,6 +297,10 @@ impl Prior {
         match name {
             "cm" => self.model(ids::CM, &[level]),
             "iid" => self.model(ids::IID, &[]),
+            "mixture" => match &self.inner.kind {
+                Kind::Mixture(t) => self.model(ids::MIXTURE, &t.settings()),
+                _ => self.model(ids::MIXTURE, &[]),
+            },
             other => Err(Error::PriorModel {
                 prior: self.model_name(),
                 stream: other.to_string(),

@@ -214,12 +214,14 @@ fn golden_priors_read_and_train_to_the_same_bytes() {
     assert_eq!(iid.id_hex(), "e7c64f1e6d636cbc");
 }
 
+/// Name, stream, original, the options that write it today, the prior to decode it with.
+type Case<'a> = (&'a str, &'a [u8], &'a [u8], Options, Option<&'a kraft::Prior>);
+
 #[test]
 fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
     let [(cm, _), (iid, _)] = golden_priors();
     let record = &TEXT[..600];
-    // Name, stream, original, options that write it today, prior to decode it with.
-    let cases: [(&str, &[u8], &[u8], Options, Option<&kraft::Prior>); 7] = [
+    let cases: [Case; 7] = [
         (
             "v1-prior-cm6-compact",
             include_bytes!("golden/v1-prior-cm6-compact.kft"),

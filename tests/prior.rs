@@ -47,10 +47,10 @@ fn decode_with(packed: &[u8], prior: Option<&Prior>) -> kraft::Result<Vec<u8>> {
 }
 
 #[test]
-fn cm_and_iid_priors_round_trip_and_shrink_records() {
+fn priors_of_cm_iid_and_mixture_round_trip_and_shrink_records() {
     let train = records(200, 1);
     let test = records(30, 2);
-    for (model, level) in [("cm", 1), ("cm", 6), ("cm", 9), ("iid", 6)] {
+    for (model, level) in [("cm", 1), ("cm", 6), ("cm", 9), ("iid", 6), ("mixture", 6)] {
         let opts = Options::new().model(model).level(level);
         let prior = Prior::train(&train, &opts).unwrap();
         let with = opts.clone().prior(&prior);
@@ -65,7 +65,8 @@ fn cm_and_iid_priors_round_trip_and_shrink_records() {
             warm += packed.len();
             cold += kraft::compress(r, &opts).unwrap().len();
         }
-        // cm learns the records' structure from the samples; iid only saves its table.
+        // cm learns the records' structure from the samples; iid and mixture save their
+        // tables.
         let bound = if model == "cm" { 0.5 } else { 0.8 };
         assert!(
             (warm as f64) < bound * cold as f64,
@@ -184,7 +185,7 @@ fn missing_and_wrong_priors_are_named_in_errors() {
 
 #[test]
 fn prior_files_round_trip_and_damage_is_a_clear_error() {
-    for model in ["cm", "iid"] {
+    for model in ["cm", "iid", "mixture"] {
         let prior =
             Prior::train_within(&records(30, 9), &Options::new().model(model), 2000).unwrap();
         let bytes = prior.to_bytes();
@@ -238,13 +239,11 @@ fn prior_files_round_trip_and_damage_is_a_clear_error() {
         Err(Error::BadPrior(what)) => assert!(what.contains("id"), "{what}"),
         other => panic!("{other:?}"),
     }
-    // Models that take no prior say so.
-    for model in ["mixture", "grid"] {
-        assert!(matches!(
-            Prior::train(&records(3, 1), &Options::new().model(model)),
-            Err(Error::InvalidOption(_))
-        ));
-    }
+    // A model that takes no prior says so.
+    assert!(matches!(
+        Prior::train(&records(3, 1), &Options::new().model("grid")),
+        Err(Error::InvalidOption(_))
+    ));
 }
 
 #[test]
@@ -393,9 +392,9 @@ proptest! {
         samples in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..12),
         record in prop::collection::vec(any::<u8>(), 0..3000),
         level in 1u8..=3,
-        iid in any::<bool>(),
+        model in prop::sample::select(vec!["cm", "iid", "mixture"]),
     ) {
-        let opts = Options::new().model(if iid { "iid" } else { "cm" }).level(level);
+        let opts = Options::new().model(model).level(level);
         let prior = Prior::train(&samples, &opts).unwrap();
         let again = Prior::from_bytes(&prior.to_bytes()).unwrap();
         let packed = kraft::compress(&record, &opts.clone().prior(&prior)).unwrap();

@@ -171,6 +171,175 @@ impl Mixture {
     }
 }
 
+impl Mixture {
+    /// The fitted model stored in parameters after `M − 1` (`m1`) and the naive offset:
+    /// π (unless one component) and the M tables.
+    fn tables(&self, m1: u8, mut input: &[u8], naive_from: usize) -> Result<Fitted> {
+        let m = usize::from(m1) + 1;
+        if m > MAX_COMPONENTS {
+            return Err(Error::corrupt("mixture has too many components"));
+        }
+        let prior_freq = if m == 1 {
+            [0; 256]
+        } else {
+            read_table(&mut input)?
+        };
+        if m > 1 && (prior_freq[m..].iter().any(|&f| f != 0) || prior_freq[..m].contains(&0)) {
+            return Err(Error::corrupt("mixture prior does not match its size"));
+        }
+        let mut components = Vec::with_capacity(m);
+        for _ in 0..m {
+            components.push(Categorical::from_frequencies(read_table(&mut input)?)?.with_lookup());
+        }
+        if !input.is_empty() {
+            return Err(Error::corrupt("trailing bytes after the mixture tables"));
+        }
+        if m == 1 {
+            Fitted::single(components.remove(0), self.segment, naive_from)
+        } else {
+            Fitted::new(prior_freq, components, self.segment, naive_from)
+        }
+    }
+}
+
+/// A mixture fitted once to a prior's samples (over every byte value, so that any
+/// record can be coded): each block is coded with its π and components, and its
+/// parameters are only where the naive tail starts.
+#[derive(Clone, Debug)]
+pub(crate) struct Trained {
+    mixture: Mixture,
+    /// `M − 1`, then π (unless one component) and the M tables, as a block's
+    /// parameters hold them after the naive offset.
+    tables: Vec<u8>,
+}
+
+impl Trained {
+    /// Fit to `samples` (each cut into segments on its own) with `mixture`'s settings;
+    /// returns the prior body: the settings (length first), then the tables.
+    pub(crate) fn train(samples: &[&[u8]], mixture: &Mixture) -> Result<Vec<u8>> {
+        let mut block = Vec::new();
+        let mut cuts = vec![0];
+        for s in samples {
+            for w in mixture.segment.cuts(s).windows(2) {
+                cuts.push(block.len() + w[1]);
+            }
+            block.extend_from_slice(s);
+        }
+        if block.is_empty() {
+            // No samples: one segment of every byte value once.
+            block = (0..=255).collect();
+            cuts = vec![0, 256];
+        }
+        let present = [true; 256];
+        let m = match mixture.components {
+            Some(m) => m,
+            None => choose_components(&block, &cuts, &present, mixture.segment),
+        };
+        let fitted =
+            em(&block, &cuts, &present, m.min(cuts.len() - 1)).into_model(mixture.segment)?;
+        let mut params = Vec::new();
+        fitted.write_params(&mut params);
+        // Drop the naive offset the block parameters would carry after M − 1.
+        let mut rest = &params[1..];
+        varint::read(&mut rest)?;
+        let settings = mixture.settings();
+        let mut body = Vec::new();
+        varint::write(&mut body, settings.len() as u64);
+        body.extend_from_slice(&settings);
+        body.push(params[0]);
+        body.extend_from_slice(rest);
+        Ok(body)
+    }
+
+    /// The model a prior body holds.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] for a body that is not one [`Trained::train`] writes.
+    pub(crate) fn from_body(body: &[u8]) -> Result<Trained> {
+        let mut input = body;
+        let n = varint::read(&mut input)?;
+        let n = usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= input.len())
+            .ok_or_else(|| Error::corrupt("mixture settings longer than the prior"))?;
+        let (settings, tables) = input.split_at(n);
+        let mixture = Mixture::from_settings(settings)?;
+        let (&m1, rest) = tables
+            .split_first()
+            .ok_or_else(|| Error::corrupt("a prior without mixture tables"))?;
+        let fitted = mixture.tables(m1, rest, 0)?;
+        if fitted.components[0].frequencies().contains(&0) {
+            return Err(Error::corrupt(
+                "a trained mixture must cover every byte value",
+            ));
+        }
+        Ok(Trained {
+            mixture,
+            tables: tables.to_vec(),
+        })
+    }
+
+    /// The stream settings of the mixture.
+    pub(crate) fn settings(&self) -> Vec<u8> {
+        self.mixture.settings()
+    }
+
+    fn fitted(&self, naive_from: usize) -> Result<Fitted> {
+        self.mixture
+            .tables(self.tables[0], &self.tables[1..], naive_from)
+    }
+}
+
+impl Model for Trained {
+    fn id(&self) -> u8 {
+        ids::MIXTURE
+    }
+
+    fn name(&self) -> &str {
+        "mixture"
+    }
+
+    fn settings(&self) -> Vec<u8> {
+        self.mixture.settings()
+    }
+
+    fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
+        let mut model = self.fitted(0)?;
+        model.naive_from = if self.mixture.bits_back {
+            naive_tail(&model, block)
+        } else {
+            0
+        };
+        varint::write(params, model.naive_from as u64);
+        Ok(Predictor::Latent(Box::new(model)))
+    }
+
+    fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
+        let mut input = params;
+        let naive_from = varint::read(&mut input)?;
+        if !input.is_empty() {
+            return Err(Error::corrupt("trailing bytes after the naive offset"));
+        }
+        let naive_from = usize::try_from(naive_from)
+            .ok()
+            .filter(|&n| n <= len)
+            .ok_or_else(|| Error::corrupt("mixture naive tail starts after the block"))?;
+        Ok(Predictor::Latent(Box::new(self.fitted(naive_from)?)))
+    }
+
+    fn block_size(&self) -> usize {
+        self.mixture.block_size()
+    }
+
+    fn memory(&self, block_size: usize) -> usize {
+        self.mixture.memory(block_size)
+    }
+
+    fn fit_memory(&self, block_size: usize) -> usize {
+        self.mixture.fit_memory(block_size)
+    }
+}
+
 impl Model for Mixture {
     fn id(&self) -> u8 {
         ids::MIXTURE
@@ -223,35 +392,12 @@ impl Model for Mixture {
             };
             return Ok(Predictor::Constant(*b));
         }
-        let m = usize::from(m1) + 1;
-        if m > MAX_COMPONENTS {
-            return Err(Error::corrupt("mixture has too many components"));
-        }
         let naive_from = varint::read(&mut input)?;
         let naive_from = usize::try_from(naive_from)
             .ok()
             .filter(|&n| n <= len)
             .ok_or_else(|| Error::corrupt("mixture naive tail starts after the block"))?;
-        let prior_freq = if m == 1 {
-            [0; 256]
-        } else {
-            read_table(&mut input)?
-        };
-        if m > 1 && (prior_freq[m..].iter().any(|&f| f != 0) || prior_freq[..m].contains(&0)) {
-            return Err(Error::corrupt("mixture prior does not match its size"));
-        }
-        let mut components = Vec::with_capacity(m);
-        for _ in 0..m {
-            components.push(Categorical::from_frequencies(read_table(&mut input)?)?.with_lookup());
-        }
-        if !input.is_empty() {
-            return Err(Error::corrupt("trailing bytes after the mixture tables"));
-        }
-        let model = if m == 1 {
-            Fitted::single(components.remove(0), self.segment, naive_from)?
-        } else {
-            Fitted::new(prior_freq, components, self.segment, naive_from)?
-        };
+        let model = self.tables(m1, input, naive_from)?;
         Ok(Predictor::Latent(Box::new(model)))
     }
 

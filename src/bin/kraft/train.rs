@@ -17,7 +17,7 @@ pub(crate) struct TrainArgs {
     /// The prior file to write (by convention NAME.kfp).
     #[arg(short, long, value_name = "PRIOR", required = true)]
     output: PathBuf,
-    /// Model: cm (the default) or iid.
+    /// Model: cm (the default), iid or mixture.
     #[arg(short, long, default_value = "cm")]
     model: String,
     /// Level the prior is for: the default when coding with it (a cm prior works at
@@ -66,9 +66,9 @@ impl PriorArg {
 }
 
 pub(crate) fn train(a: &TrainArgs) -> Result<(), Failed> {
-    if !matches!(a.model.as_str(), "cm" | "iid") {
+    if !matches!(a.model.as_str(), "cm" | "iid" | "mixture") {
         return Err(usage(format!(
-            "model {} takes no trained prior (cm and iid do)",
+            "model {} takes no trained prior (cm, iid and mixture do)",
             a.model
         )));
     }
