@@ -215,7 +215,13 @@ fn golden_priors_read_and_train_to_the_same_bytes() {
 }
 
 /// Name, stream, original, the options that write it today, the prior to decode it with.
-type Case<'a> = (&'a str, &'a [u8], &'a [u8], Options, Option<&'a kraft::Prior>);
+type Case<'a> = (
+    &'a str,
+    &'a [u8],
+    &'a [u8],
+    Options,
+    Option<&'a kraft::Prior>,
+);
 
 #[test]
 fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {

@@ -35,6 +35,13 @@ pub(crate) fn run(dirs: &[PathBuf], s: &Settings) -> Result<(), Failed> {
     let mut ok = true;
     let mut timing = Vec::new();
     for dir in dirs {
+        if !dir.join("train").is_dir() || !dir.join("test").is_dir() {
+            eprintln!(
+                "kraft: {}: not a record set (no train/ and test/) -- skipped",
+                dir.display()
+            );
+            continue;
+        }
         match set(dir, s) {
             Ok((lines, t)) => {
                 print_set(dir, &lines);
