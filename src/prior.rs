@@ -292,6 +292,15 @@ impl Prior {
         })
     }
 
+    /// The model that decodes a stream of model id `model` with `settings` coded with
+    /// this prior (what [`crate::Decoder`] builds), e.g. for [`crate::decoder_memory`].
+    ///
+    /// # Errors
+    /// [`Error::PriorModel`] if the prior is for another model; bad settings.
+    pub fn model_for_stream(&self, model: u8, settings: &[u8]) -> Result<Box<dyn Model>> {
+        self.model(model, settings)
+    }
+
     /// The model that codes with this prior at `level`.
     pub(crate) fn model_for(&self, name: &str, level: u8) -> Result<Box<dyn Model>> {
         match name {

@@ -303,6 +303,8 @@ struct InfoArgs {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    prior: train::PriorArg,
 }
 
 #[derive(Args, Debug)]
@@ -840,6 +842,7 @@ const STREAM: Policy = Policy {
 };
 
 fn info_all(a: &InfoArgs) -> Result<(), Failed> {
+    let prior = a.prior.load()?;
     let mut ok = true;
     let mut rows = Vec::new();
     for path in &a.files {
@@ -870,11 +873,15 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
             let model = kraft::Registry::builtin().build(h.model, &h.settings).ok();
             // cm and grid go by the level in their settings.
             let level = model.as_ref().and_then(|m| m.level()).unwrap_or(h.level);
-            // With a prior, the model is sized for the prior's samples too: not known here.
-            let memory = model
-                .as_ref()
-                .filter(|_| !s.uses_prior)
-                .map(|m| kraft::decoder_memory(h, m.as_ref()));
+            // With a prior the model is sized for the prior's samples too: known with -D.
+            let memory = match (&prior, s.uses_prior) {
+                (_, false) => model.as_ref().map(|m| kraft::decoder_memory(h, m.as_ref())),
+                (Some(p), true) if h.prior.is_none_or(|id| id == p.id()) => p
+                    .model_for_stream(h.model, &h.settings)
+                    .ok()
+                    .map(|m| kraft::decoder_memory(h, m.as_ref())),
+                _ => None,
+            };
             let prior = match (s.uses_prior, h.prior) {
                 (false, _) => None,
                 (true, Some(id)) => Some(format!("{id:016x}")),
@@ -931,9 +938,7 @@ fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 match memory {
                     Some(m) => println!("  decoder memory   {m} bytes"),
                     None if s.uses_prior => {
-                        println!(
-                            "  decoder memory   the model's for the prior's samples and a block"
-                        )
+                        println!("  decoder memory   depends on the prior (give it with -D)")
                     }
                     None => {}
                 }
