@@ -47,6 +47,12 @@ impl StateMap {
         self.t[i] = from.t[i];
     }
 
+    /// Become `from` (a map of the same size) without allocating.
+    pub fn copy_from(&mut self, from: &StateMap) {
+        self.t.copy_from_slice(&from.t);
+        self.limit = from.limit;
+    }
+
     /// Learn `bit` at entry `i`.
     #[inline]
     pub fn update(&mut self, i: usize, bit: bool) {
@@ -194,6 +200,46 @@ impl Mixer {
     }
 
     /// Add one stretched input.
+    /// The weight rows the last [`Mixer::mix`] selected, one per set (the rows the next
+    /// update may change).
+    #[inline]
+    pub fn selected(&self) -> &[usize] {
+        &self.bases
+    }
+
+    /// Become `from` again (a mixer of the same shape) where only the weight rows
+    /// `rows` name were updated since: entry `i` is a row of set `i % sets`.
+    pub fn restore(&mut self, from: &Mixer, rows: &[u32]) {
+        let k = self.tables.len();
+        let n = self.n;
+        for (i, &base) in rows.iter().enumerate() {
+            let (j, base) = (i % k, base as usize);
+            self.tables[j][base..base + n].copy_from_slice(&from.tables[j][base..base + n]);
+        }
+        let Mixer {
+            n: _,
+            tables: _,
+            x,
+            nx,
+            bases,
+            dots,
+            ps,
+            rate,
+            boost,
+            updates,
+            skip,
+        } = from;
+        self.x.copy_from_slice(x);
+        self.nx = *nx;
+        self.bases.copy_from_slice(bases);
+        self.dots.copy_from_slice(dots);
+        self.ps.copy_from_slice(ps);
+        self.rate = *rate;
+        self.boost = *boost;
+        self.updates = *updates;
+        self.skip = *skip;
+    }
+
     #[inline]
     pub fn add(&mut self, x: i32) {
         debug_assert!(self.nx < self.n);

@@ -290,18 +290,24 @@ impl Model for Cm {
         config.record = flags & 4 != 0;
         config.column = flags & 16 != 0;
         config.dna = flags & 32 != 0;
-        let p = match &self.primer {
-            Some(primer) => {
-                return Ok(Predictor::Bits(
-                    primer.model(&config, self.level, flags, len),
-                ));
+        let model = match &self.primer {
+            Some(primer) => primer.model(&config, self.level, flags, len),
+            None if self.working_set(len) <= PRIMED_MAX => {
+                static BUILTIN: std::sync::OnceLock<std::sync::Arc<Primer>> =
+                    std::sync::OnceLock::new();
+                BUILTIN
+                    .get_or_init(|| std::sync::Arc::new(Primer::builtin()))
+                    .model(&config, self.level, flags, len)
             }
-            None if flags & 8 != 0 => {
-                primed(&config, self.level, flags, len, self.working_set(len))
+            None => {
+                let mut p = predictor::Predictor::new(&config, len);
+                if flags & 8 != 0 {
+                    p.prime(PRIMER);
+                }
+                Box::new(Bits(p))
             }
-            None => predictor::Predictor::new(&config, len),
         };
-        Ok(Predictor::Bits(Box::new(Bits(p))))
+        Ok(Predictor::Bits(model))
     }
 
     /// 8 MiB at levels 1–3, 64 MiB at 4–9: large files are not cut where the model
@@ -319,13 +325,15 @@ impl Model for Cm {
     /// probabilities. (The encoder and decoder each hold the block besides.)
     fn memory(&self, block_size: usize) -> usize {
         if let Some(primer) = &self.primer {
-            // The model has room for the samples too, and the prior keeps a primed copy.
+            // The model has room for the samples too; the prior keeps the primed model
+            // and a copy to restore.
             return 2 * self.working_set(primer.shape_len(block_size));
         }
         let working = self.working_set(block_size);
-        // A small model's primed copy may be kept besides (see `primed`).
+        // A small model is kept, fresh or primed, with a copy to restore, for two
+        // shapes (see `Primer`).
         if working <= PRIMED_MAX {
-            2 * working
+            4 * working
         } else {
             working
         }
@@ -361,56 +369,14 @@ impl Cm {
             + (1 << 20)
     }
 }
-/// Models of at most this many bytes keep their primed state for the next block of the
-/// same shape.
+/// Models of at most this many bytes (without a prior) are kept, fresh or primed, for
+/// the next block of the same shape, and small blocks reuse a copy put back by what the
+/// block before wrote ([`Primer`]): many small blocks or streams pay for setting up a
+/// model and learning the primer once, and each block after that what it touches.
 const PRIMED_MAX: usize = 16 << 20;
 
 /// What a primed model is a copy of: the level, the block's flags and the table sizes.
 type PrimedKey = (u8, u8, predictor::Shape);
-
-/// The last small primed model, shared by every stream and thread of the process.
-static PRIMED: std::sync::Mutex<Option<(PrimedKey, predictor::Predictor)>> =
-    std::sync::Mutex::new(None);
-
-/// A model for a block of `len` bytes that has learned the primer. Learning it costs as
-/// much as coding 4 KiB, so a small model (at most [`PRIMED_MAX`] bytes, `memory`) is
-/// copied from the last one primed when its configuration and table sizes are the
-/// same: many small blocks, or many small streams, pay for the primer once. The copy is
-/// the state the primer leaves, so both sides see the same model either way.
-fn primed(
-    config: &Config,
-    level: u8,
-    flags: u8,
-    len: usize,
-    memory: usize,
-) -> predictor::Predictor {
-    let fresh = || {
-        let mut p = predictor::Predictor::new(config, len);
-        p.prime(PRIMER);
-        p
-    };
-    if memory > PRIMED_MAX {
-        return fresh();
-    }
-    let key = (level, flags, predictor::Shape::of(config, len));
-    let cached = {
-        let slot = PRIMED.lock().unwrap_or_else(|e| e.into_inner());
-        match &*slot {
-            Some((k, p)) if *k == key => Some(p.clone()),
-            _ => None,
-        }
-    };
-    let mut p = match cached {
-        Some(p) => p,
-        None => {
-            let p = fresh();
-            *PRIMED.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, p.clone()));
-            p
-        }
-    };
-    p.reserve(len);
-    p
-}
 
 /// Samples a model learns before every block: what a trained `cm` prior holds. The
 /// model is sized for the samples and the block, and the state the samples leave is
@@ -420,10 +386,16 @@ fn primed(
 /// not the size of the model.
 pub(crate) struct Primer {
     text: Vec<u8>,
+    /// Sized for the block alone (the built-in primer, no samples): the model of a
+    /// block without a prior.
+    exact: bool,
     /// What the samples look like (as a block would be judged): DNA, text.
     dna: bool,
     text_like: bool,
-    cache: std::sync::Mutex<Option<(PrimedKey, std::sync::Arc<predictor::Predictor>)>>,
+    /// The primed models of the last keys (two for the built-in primer, whose blocks
+    /// may be text or binary; one for a prior, whose blocks all take its samples'
+    /// context groups), the latest first.
+    cache: std::sync::Mutex<Vec<(PrimedKey, std::sync::Arc<predictor::Predictor>)>>,
     /// Journaled copies of the primed model that coded a small block, to be restored.
     pool: std::sync::Mutex<Vec<(PrimedKey, predictor::Predictor)>>,
 }
@@ -442,11 +414,22 @@ impl Primer {
 
     pub(crate) fn new(text: Vec<u8>) -> Primer {
         Primer {
+            exact: false,
             dna: looks_like_dna(&text),
             text_like: looks_like_text(&text),
             text,
-            cache: std::sync::Mutex::new(None),
+            cache: std::sync::Mutex::new(Vec::new()),
             pool: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// No samples, and models sized for their block alone: the models of blocks coded
+    /// without a prior (primed with the built-in primer when the flags say so), kept
+    /// for the next small block of the same shape.
+    fn builtin() -> Primer {
+        Primer {
+            exact: true,
+            ..Primer::new(Vec::new())
         }
     }
 
@@ -459,6 +442,9 @@ impl Primer {
     /// the block, rounded up (small blocks all to [`Self::SMALL`]) so that blocks of
     /// similar length share one primed state.
     fn shape_len(&self, len: usize) -> usize {
+        if self.exact {
+            return len;
+        }
         self.text.len() + len.max(Self::SMALL).next_power_of_two()
     }
 
@@ -469,22 +455,29 @@ impl Primer {
         key: PrimedKey,
         shape_len: usize,
     ) -> std::sync::Arc<predictor::Predictor> {
-        let mut slot = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        match &*slot {
-            Some((k, p)) if *k == key => p.clone(),
-            _ => {
-                // Learned under the lock: threads that need it wait for one to learn it.
-                let mut p = predictor::Predictor::new(config, shape_len);
-                if key.1 & 8 != 0 {
-                    p.prime(PRIMER);
-                }
-                p.prime(&self.text);
-                let p = std::sync::Arc::new(p);
-                *slot = Some((key, p.clone()));
-                self.pool.lock().unwrap_or_else(|e| e.into_inner()).clear();
-                p
-            }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = cache.iter().position(|(k, _)| *k == key) {
+            let hit = cache.remove(i);
+            let p = hit.1.clone();
+            cache.insert(0, hit);
+            return p;
         }
+        // Learned under the lock: threads that need it wait for one to learn it.
+        let mut p = predictor::Predictor::new(config, shape_len);
+        if key.1 & 8 != 0 {
+            p.prime(PRIMER);
+        }
+        p.prime(&self.text);
+        let p = std::sync::Arc::new(p);
+        cache.insert(0, (key, p.clone()));
+        cache.truncate(if self.exact { 2 } else { 1 });
+        // Copies of a model no longer kept cannot be restored.
+        let kept: Vec<PrimedKey> = cache.iter().map(|(k, _)| *k).collect();
+        self.pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(k, _)| kept.contains(k));
+        p
     }
 
     /// A model for a block of `len` bytes that has learned the built-in primer (when
@@ -575,30 +568,39 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_of_the_primed_model_predicts_as_one_primed_afresh() {
-        let data = b"Context mixing, primed: the copy must be the same model. ".repeat(20);
+    fn a_small_block_without_a_prior_gets_the_model_a_fresh_one_would_be() {
+        let text = b"Context mixing, primed: the copy must be the same model. ".repeat(20);
+        let mut binary = Vec::new();
+        for i in 0..300u32 {
+            binary.extend_from_slice(&(i * 40_503).to_le_bytes());
+        }
         for level in [1u8, 6, 9] {
             let cm = Cm::new(level);
-            let mut params = Vec::new();
-            drop(cm.fit(&data, &mut params).unwrap());
-            let flags = params[0];
-            assert_ne!(flags & 8, 0, "text is primed");
-            let mut config = cm.config.clone();
-            config.word = flags & 1 != 0;
-            config.column = flags & 16 != 0;
-            config.sparse = false;
-            config.record = false;
-            config.dna = false;
-            let len = data.len();
-            let working = cm.working_set(len);
-            assert!(working <= PRIMED_MAX, "level {level}: {working}");
-            let mut fresh = predictor::Predictor::new(&config, len);
-            fresh.prime(PRIMER);
-            let expected = run(fresh, &data);
-            // The first call may prime (or copy what another test left); the second copies.
-            for _ in 0..2 {
-                let p = primed(&config, level, flags, len, working);
-                assert_eq!(run(p, &data), expected, "level {level}");
+            for data in [&text[..], &binary[..]] {
+                let mut params = Vec::new();
+                drop(cm.fit(data, &mut params).unwrap());
+                let flags = params[0];
+                assert_eq!(flags & 8 != 0, data == &text[..], "text is primed");
+                assert!(cm.working_set(data.len()) <= PRIMED_MAX, "level {level}");
+                let mut config = cm.config.clone();
+                config.word = flags & 1 != 0;
+                config.sparse = flags & 2 != 0;
+                config.record = flags & 4 != 0;
+                config.column = flags & 16 != 0;
+                config.dna = flags & 32 != 0;
+                let mut fresh = predictor::Predictor::new(&config, data.len());
+                if flags & 8 != 0 {
+                    fresh.prime(PRIMER);
+                }
+                let expected = run(fresh, data);
+                // The first loads may make the kept model (or find one another test
+                // left); later ones restore a used copy of it.
+                for _ in 0..3 {
+                    let Predictor::Bits(mut m) = cm.load(&[flags], data.len()).unwrap() else {
+                        panic!("cm predicts bits")
+                    };
+                    assert_eq!(run_bits(m.as_mut(), data), expected, "level {level}");
+                }
             }
         }
     }
@@ -648,7 +650,7 @@ mod tests {
                 let restored = run_bits(m.as_mut(), b);
                 drop(m);
                 // The primed model itself, never used, predicts the same for record b.
-                let (_, primed) = primer.cache.lock().unwrap().clone().unwrap();
+                let (_, primed) = primer.cache.lock().unwrap()[0].clone();
                 let mut fresh = (*primed).clone();
                 let expected: Vec<u32> = {
                     let mut out = Vec::new();

@@ -114,7 +114,7 @@ impl Match {
         self.expected = *expected;
         self.misses = *misses;
         self.tolerance = *tolerance;
-        self.sm.clone_from(sm);
+        self.sm.copy_from(sm);
         self.sm_index = *sm_index;
     }
 
@@ -273,6 +273,11 @@ struct Journal {
     direct: Vec<u32>,
     /// APM entries, per APM.
     apm: [Vec<u32>; 3],
+    /// The mixers' selected weight rows, one per set for each bit.
+    mixer: Vec<u32>,
+    final_mixer: Vec<u32>,
+    /// Indirect contexts written (pairs of bytes).
+    after2: Vec<u32>,
 }
 
 /// The context-mixing model for one block.
@@ -615,7 +620,9 @@ impl Predictor {
         self.word = *word;
         self.word_start = *word_start;
         self.after1.copy_from_slice(after1);
-        self.after2.copy_from_slice(after2);
+        for &i in &journal.after2 {
+            self.after2[i as usize] = after2[i as usize];
+        }
         self.prev_word = *prev_word;
         self.prev_word2 = *prev_word2;
         self.line_start = *line_start;
@@ -625,14 +632,14 @@ impl Predictor {
         self.hashes.copy_from_slice(hashes);
         self.slots.copy_from_slice(slots);
         self.loc.copy_from_slice(loc);
-        self.sm.clone_from(sm);
+        self.sm.copy_from(sm);
         self.sm_index.copy_from_slice(sm_index);
         self.direct_at.copy_from_slice(direct_at);
         self.direct_mask = *direct_mask;
         self.rec.clone_from(rec);
-        self.mixer.clone_from(mixer);
+        self.mixer.restore(mixer, &journal.mixer);
         self.selects.copy_from_slice(selects);
-        self.final_mixer.clone_from(final_mixer);
+        self.final_mixer.restore(final_mixer, &journal.final_mixer);
         self.pr = *pr;
         debug_assert!(self.config == *config);
         let mut journal = journal;
@@ -641,6 +648,9 @@ impl Predictor {
         journal.reverse.clear();
         journal.direct.clear();
         journal.apm.iter_mut().for_each(Vec::clear);
+        journal.mixer.clear();
+        journal.final_mixer.clear();
+        journal.after2.clear();
         self.journal = Some(journal);
         self.journal_current_slots();
     }
@@ -828,6 +838,9 @@ impl Predictor {
             let c2 = (self.c8 & 0xffff) as usize;
             self.after1[c1] = (self.after1[c1] << 8) | u16::from(byte);
             self.after2[c2] = (self.after2[c2] << 8) | u16::from(byte);
+            if let Some(j) = &mut self.journal {
+                j.after2.push(c2 as u32);
+            }
         }
         self.c8 = (self.c8 << 8) | u64::from(byte);
         // Words: letters, case-folded.
@@ -1041,6 +1054,10 @@ impl Predictor {
             for (k, a) in self.apm.iter().enumerate() {
                 j.apm[k].push(a.index() as u32);
             }
+            j.mixer
+                .extend(self.mixer.selected().iter().map(|&b| b as u32));
+            j.final_mixer
+                .extend(self.final_mixer.selected().iter().map(|&b| b as u32));
         }
         for (i, &idx) in self.sm_index.iter().enumerate() {
             self.sm.update(idx, bit);
