@@ -105,7 +105,7 @@ pub(crate) fn decode(
     let start = out.len();
     let raw_len = usize::try_from(frame.raw_len).map_err(|_| Error::corrupt("block too large"))?;
     // Address space only: the pages are touched as bytes are decoded.
-    crate::read::reserve(out, frame.raw_len)?;
+    reserve(out, frame.raw_len)?;
     if frame.kind == BLOCK_STORED {
         out.extend_from_slice(data);
     } else {
@@ -134,4 +134,17 @@ pub(crate) fn decode(
         });
     }
     Ok(())
+}
+
+/// Make room for `n` more bytes in `v` without aborting if the allocator refuses.
+pub(crate) fn reserve(v: &mut Vec<u8>, n: u64) -> Result<()> {
+    usize::try_from(n)
+        .ok()
+        .and_then(|n| v.try_reserve_exact(n).ok())
+        .ok_or_else(|| {
+            Error::Io(std::io::Error::new(
+                std::io::ErrorKind::OutOfMemory,
+                format!("cannot allocate {n} bytes for a block"),
+            ))
+        })
 }

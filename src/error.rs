@@ -17,8 +17,13 @@ pub enum Error {
     #[error("not a kraft stream (bad magic bytes)")]
     BadMagic,
     /// The stream was written by a format version this build cannot read.
-    #[error("unsupported format version {0} (this build reads version {max})", max = crate::format::VERSION)]
-    UnsupportedVersion(u8),
+    #[error("unsupported format version {found} (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// The version the stream states.
+        found: u8,
+        /// The version this build reads.
+        supported: u8,
+    },
     /// The stream names a model id that no registered model has.
     #[error("unknown model id {0}")]
     UnknownModel(u8),

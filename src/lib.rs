@@ -55,6 +55,7 @@ pub mod filter;
 pub mod format;
 pub mod model;
 mod options;
+mod pbm;
 mod prior;
 mod read;
 pub mod report;
@@ -66,8 +67,8 @@ pub use options::{
 };
 pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
 pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};
-pub use report::Report;
-pub use write::{Encoder, Stats};
+pub use report::{Report, Stats};
+pub use write::Encoder;
 
 /// Compress `data` with the built-in model and level in `options`.
 ///

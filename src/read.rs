@@ -393,7 +393,7 @@ impl<R: Read> Decoder<R> {
         body.read += frame.raw_len;
         let mut data = Vec::new();
         // Reserved, not touched: pages become resident only as data arrives.
-        reserve(&mut data, frame.data_len)?;
+        block::reserve(&mut data, frame.data_len)?;
         (&mut self.inner)
             .take(frame.data_len)
             .read_to_end(&mut data)?;
@@ -480,19 +480,6 @@ fn check_block_order(
         });
     }
     Ok(frame.raw_len < header.block_size)
-}
-
-/// Make room for `n` more bytes in `v` without aborting if the allocator refuses.
-pub(crate) fn reserve(v: &mut Vec<u8>, n: u64) -> Result<()> {
-    usize::try_from(n)
-        .ok()
-        .and_then(|n| v.try_reserve_exact(n).ok())
-        .ok_or_else(|| {
-            Error::Io(io::Error::new(
-                io::ErrorKind::OutOfMemory,
-                format!("cannot allocate {n} bytes for a block"),
-            ))
-        })
 }
 
 /// The most memory decoding a stream with `header` can take, in bytes: the working set

@@ -7,35 +7,7 @@ use crate::error::{Error, Result};
 use crate::format::{BLOCK_STORED, Header, SMALL_MAX, Small, Trailer};
 use crate::model::Model;
 use crate::options::Options;
-
-/// What an encoder wrote, split the way the entropy report needs it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct Stats {
-    /// Original bytes.
-    pub raw_bytes: u64,
-    /// Container bytes: stream header, block frames, end marker and trailer.
-    pub container_bytes: u64,
-    /// Model parameter bytes stored in block data (with their length prefixes).
-    pub params_bytes: u64,
-    /// Entropy-coded payload bytes (and the original bytes of stored blocks).
-    pub payload_bytes: u64,
-    /// The model's ideal code length Σ −log2 q(x_n | …) over all bytes, in bits.
-    pub ideal_bits: f64,
-    /// Number of blocks.
-    pub blocks: u64,
-    /// Blocks kept as stored because the model would have expanded them.
-    pub stored_blocks: u64,
-    /// A latent-variable model's figures (bits-back against its bounds), summed over
-    /// blocks.
-    pub latent: Option<crate::coder::LatentStats>,
-}
-
-impl Stats {
-    /// Total compressed bytes.
-    pub fn compressed_bytes(&self) -> u64 {
-        self.container_bytes + self.params_bytes + self.payload_bytes
-    }
-}
+use crate::report::Stats;
 
 /// The state of a stream being written, independent of who owns the model and writer.
 ///

@@ -166,7 +166,7 @@ fn damaged_streams_give_typed_errors() {
     v[4] = 99;
     assert!(matches!(
         kraft::decompress(&v),
-        Err(Error::UnsupportedVersion(99))
+        Err(Error::UnsupportedVersion { found: 99, .. })
     ));
     let mut v = packed.clone();
     v[6] = 77; // model id: caught by the header checksum

@@ -33,8 +33,11 @@ use constriction::stream::queue::{DefaultRangeEncoder, RangeDecoder};
 use constriction::stream::stack::DefaultAnsCoder;
 use constriction::stream::{Decode, Encode};
 
+mod predictor;
+
+pub use predictor::{BitModel, ByteModel, LatentModel, Predictor};
+
 use crate::error::{Error, Result};
-use crate::model::{BitModel, ByteModel, LatentModel, Predictor};
 
 /// Bits of fixed-point precision of every probability handed to the coders.
 pub const PRECISION: usize = 16;

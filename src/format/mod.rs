@@ -109,7 +109,10 @@ impl Header {
         read_exact(&mut rec, &mut fixed, "stream header")?;
         let [version, flags, model, level] = fixed;
         if version != VERSION {
-            return Err(Error::UnsupportedVersion(version));
+            return Err(Error::UnsupportedVersion {
+                found: version,
+                supported: VERSION,
+            });
         }
         if flags & !(FLAG_CONTENT_SIZE | FLAG_PRIOR) != 0 {
             return Err(Error::corrupt(format!("unknown header flags {flags:#04x}")));

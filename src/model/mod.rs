@@ -67,12 +67,15 @@
 pub mod cm;
 mod grid;
 pub(crate) mod iid;
+pub(crate) mod logistic;
 pub mod mixture;
 mod table;
 
-pub use crate::coder::{Bit, Categorical, ONE, PRECISION};
+pub use crate::coder::{
+    Bit, BitModel, ByteModel, Categorical, LatentModel, ONE, PRECISION, Predictor,
+};
 pub use cm::Cm;
-pub(crate) use grid::scan_pbm;
+
 pub use grid::{Grid, MAX_WIDTH as GRID_MAX_WIDTH, looks_like_pbm};
 pub use iid::Iid;
 pub use mixture::{Mixture, Segment};
@@ -145,80 +148,6 @@ pub trait Model: Send + Sync {
     fn level(&self) -> Option<u8> {
         None
     }
-}
-
-/// How a fitted model states its probabilities to the coder.
-#[non_exhaustive]
-pub enum Predictor {
-    /// Every byte of the block is this byte: nothing is coded.
-    Constant(u8),
-    /// One fixed distribution for every byte (semi-static, order 0). Coded with an ANS
-    /// stack and decoded by table lookup: the fastest path.
-    Static(Box<Categorical>),
-    /// A distribution over the next byte given all earlier bytes of the block,
-    /// p(x_n | x_<n); told each byte after it is coded. Range coded.
-    Bytes(Box<dyn ByteModel>),
-    /// Each byte as 8 binary decisions, most significant bit first:
-    /// p(b_i | b_<i, x_<n); told each bit after it is coded. Range coded.
-    Bits(Box<dyn BitModel>),
-    /// A latent-variable model p(segment) = Σ_z p(z) p(segment | z), coded with
-    /// bits-back on an ANS stack: the net cost of a segment is the negative ELBO.
-    Latent(Box<dyn LatentModel>),
-}
-
-/// A latent-variable model for bits-back coding.
-///
-/// The block is cut into segments by [`LatentModel::segment_ends`] (decided from the
-/// segment's own bytes, so the decoder finds the same cuts; the block's end also ends a
-/// segment). For each segment the encoder *decodes* a latent value z from the stack with
-/// the posterior q(z | segment), *encodes* the segment with p(x | z), then *encodes* z
-/// with the prior p(z); the decoder runs this backwards and gets the posterior's bits
-/// back. Latent values are bytes (at most 256 of them).
-pub trait LatentModel: Send {
-    /// The prior p(z).
-    fn prior(&self) -> &Categorical;
-    /// The posterior q(z | segment) (any distribution works; the closer to the true
-    /// posterior, the closer the cost is to −log2 p(segment)).
-    fn posterior(&self, segment: &[u8]) -> Categorical;
-    /// p(next byte | z, the segment's bytes so far).
-    fn likelihood(&self, z: u8, prefix: &[u8]) -> &Categorical;
-    /// Whether a segment whose bytes so far are `segment` ends here.
-    fn segment_ends(&self, segment: &[u8]) -> bool;
-    /// Segments starting at or after this offset in the block are coded naively (the
-    /// posterior's most probable z, no bits back). The encoder codes segments last to
-    /// first, so these are the first ones it codes: they put bits on the empty stack
-    /// for the posterior decodes of the others to take. `usize::MAX` (the default):
-    /// none; `0`: every segment (bits-back off).
-    fn naive_from(&self) -> usize {
-        usize::MAX
-    }
-    /// How many latent values the model really uses (for reports); by default those
-    /// the prior allows.
-    fn components(&self) -> usize {
-        self.prior()
-            .frequencies()
-            .iter()
-            .filter(|&&f| f > 0)
-            .count()
-    }
-}
-
-/// An adaptive model over whole bytes: `predict`, then `update` with the byte coded.
-pub trait ByteModel: Send {
-    /// Distribution of the next byte. Every byte that can occur must have non-zero
-    /// frequency.
-    fn predict(&mut self) -> &Categorical;
-    /// Learn the byte that was coded.
-    fn update(&mut self, byte: u8);
-}
-
-/// An adaptive model over binary decisions (the bits of each byte, MSB first):
-/// `p1`, then `update` with the bit coded.
-pub trait BitModel: Send {
-    /// P(next bit = 1) in units of 2^-16; clamped into `1..=65535` by the coder.
-    fn p1(&mut self) -> u32;
-    /// Learn the bit that was coded.
-    fn update(&mut self, bit: bool);
 }
 
 /// Built-in model ids, as stored in the container.

@@ -10,8 +10,6 @@
 
 use serde::Serialize;
 
-use crate::write::Stats;
-
 /// Highest context order of the empirical entropies in a report.
 pub const MAX_ORDER: usize = 4;
 
@@ -124,7 +122,7 @@ fn nh(k: u64, n: u64) -> f64 {
 
 /// The images of `data` read as a PBM stream, if it starts with one.
 pub fn pbm_pixels(data: &[u8]) -> Option<Pixels> {
-    let images = crate::model::scan_pbm(data);
+    let images = crate::pbm::scan_pbm(data);
     if images.is_empty() {
         return None;
     }
@@ -142,6 +140,35 @@ pub fn pbm_pixels(data: &[u8]) -> Option<Pixels> {
         mean_field_bits: mf,
         global_mean_field_bits: nh(ones, pixels),
     })
+}
+
+/// What an encoder wrote, split the way the entropy report needs it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Stats {
+    /// Original bytes.
+    pub raw_bytes: u64,
+    /// Container bytes: stream header, block frames, end marker and trailer.
+    pub container_bytes: u64,
+    /// Model parameter bytes stored in block data (with their length prefixes).
+    pub params_bytes: u64,
+    /// Entropy-coded payload bytes (and the original bytes of stored blocks).
+    pub payload_bytes: u64,
+    /// The model's ideal code length Σ −log2 q(x_n | …) over all bytes, in bits.
+    pub ideal_bits: f64,
+    /// Number of blocks.
+    pub blocks: u64,
+    /// Blocks kept as stored because the model would have expanded them.
+    pub stored_blocks: u64,
+    /// A latent-variable model's figures (bits-back against its bounds), summed over
+    /// blocks.
+    pub latent: Option<crate::coder::LatentStats>,
+}
+
+impl Stats {
+    /// Total compressed bytes.
+    pub fn compressed_bytes(&self) -> u64 {
+        self.container_bytes + self.params_bytes + self.payload_bytes
+    }
 }
 
 /// Achieved bits against the entropy bounds for one input.

@@ -1,7 +1,7 @@
 //! Learned maps: context → probability ([`StateMap`]), probability refinement ([`Apm`]),
 //! and the logistic mixer ([`Mixer`]). Integer arithmetic throughout.
 
-use super::logistic::{LIMIT, Logistic};
+use crate::model::logistic::{LIMIT, Logistic};
 
 /// 65536·2 / (2n + 3): the step size after n updates, 1/(n + 1.5).
 fn reciprocals() -> [u32; 1024] {

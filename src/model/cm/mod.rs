@@ -30,7 +30,6 @@
 //! little memory at any level; `kraft info` states the decoder memory of a file.
 
 pub(crate) mod adaptive;
-pub(crate) mod logistic;
 mod predictor;
 mod state;
 

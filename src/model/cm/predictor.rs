@@ -14,8 +14,8 @@ use crate::model::table::{Table, mix64};
 use std::sync::OnceLock;
 
 use super::adaptive::{Apm, Mixer, StateMap};
-use super::logistic::Logistic;
 use super::state::States;
+use crate::model::logistic::Logistic;
 
 const SLOT: usize = 16;
 /// History reserved for a primer.

@@ -1,4 +1,4 @@
-//! The logistic domain: `stretch(p) = ln(p / (1 − p))` and its inverse `squash`.
+//! The logistic domain, shared by the bit models (`cm`, `grid`): `stretch(p) = ln(p / (1 − p))` and its inverse `squash`.
 //!
 //! Probabilities are 16-bit (`0..=65535` for 0..1); the stretched domain is fixed-point
 //! with 256 units per nat, clamped to `−2047..=2047` (±8 nats). The tables are built
