@@ -15,11 +15,12 @@
 //! ([`drive_bytes`], [`drive_bits`]) that calls the model in the same order on both
 //! sides, so the two cannot drift apart.
 //!
-//! Payloads are sequences of little-endian `u32` words. The coders have no end marker
+//! Payloads are sequences of little-endian `u32` words (in compact frames, big-endian
+//! words ending in a tight seal: [`Seal`]). The coders have no end marker
 //! and no integrity check of their own: every decode loop is bounded by the block length
 //! stored in the container, and the container checks a CRC of the decoded block. The
 //! range decoder also stops as soon as it asks for words past the end of its payload
-//! (a stream from the encoder never does, see [`PayloadWords`]), so a damaged or forged
+//! (a stream from the encoder never does; `range::PayloadWords`), so a damaged or forged
 //! block cannot make it produce more than about 2^17 bytes per payload word, and a
 //! payload with words left over after the last symbol is rejected.
 

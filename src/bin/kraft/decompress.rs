@@ -1,0 +1,116 @@
+//! `kraft decompress`: each FILE.kft back to FILE (or standard output, or `-o`).
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::files::{self, Input, Output, Policy};
+use crate::{
+    Common, Failed, check_rm, copy, fail, file_error, for_each_file, is_stdio, normalize,
+    output_for, thread_count, train,
+};
+
+#[derive(Args, Debug)]
+pub(crate) struct DecompressArgs {
+    /// Files to decompress.
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+    /// Decode up to N blocks at once (0: one per core; at most one per core); the output
+    /// is the same for any N.
+    #[arg(short = 'T', long, default_value_t = 1)]
+    threads: usize,
+    #[command(flatten)]
+    prior: train::PriorArg,
+}
+
+pub(crate) fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
+    let a = &DecompressArgs {
+        files: a.files.clone(),
+        common: normalize(&a.common),
+        threads: a.threads,
+        prior: a.prior.clone(),
+    };
+    let prior = a.prior.load()?;
+    if is_stdio(&a.files) {
+        if io::stdin().is_terminal() && !a.common.force {
+            return Err(fail(
+                "refusing to read compressed data from a terminal (use -f to force)",
+            ));
+        }
+        let out = match &a.common.output {
+            Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
+            None => Output::stdout(),
+        };
+        let input = Input::stdin();
+        out.check_not(&input).map_err(fail)?;
+        return decompress_one(input, out, &a.common, a.threads, prior.as_ref(), "stdin")
+            .map(|_| ());
+    }
+    let policy = Policy {
+        force: a.common.force,
+        stream: a.common.stdout || a.common.output.is_some(),
+    };
+    for_each_file(&a.files, &a.common, |path| {
+        let input = Input::file(path, policy).map_err(fail)?;
+        check_rm(&input, &a.common)?;
+        let out = output_for(path, &a.common, || {
+            match path.to_str().and_then(|s| s.strip_suffix(".kft")) {
+                Some(stem) if !stem.is_empty() && !stem.ends_with('/') => Ok(PathBuf::from(stem)),
+                _ => Err(fail(format!(
+                    "{}: unknown suffix -- ignored (expected .kft; use -o or -c)",
+                    path.display()
+                ))),
+            }
+        })?;
+        out.check_not(&input).map_err(fail)?;
+        let name = path.display().to_string();
+        let (input, saved) =
+            decompress_one(input, out, &a.common, a.threads, prior.as_ref(), &name)?;
+        if a.common.rm && !a.common.stdout {
+            files::remove_input(&input, saved).map_err(fail)?;
+        }
+        Ok(())
+    })
+}
+
+/// A decoder of `input` with `threads` and `prior` under `--memory-limit`, or the
+/// library's default limit.
+pub(crate) fn decoder(
+    input: Input,
+    limit: Option<usize>,
+    threads: usize,
+    prior: Option<&kraft::Prior>,
+) -> kraft::Decoder<Input> {
+    let mut dec = kraft::Decoder::new(input).threads(thread_count(threads));
+    if let Some(p) = prior {
+        dec = dec.prior(p);
+    }
+    match limit {
+        Some(n) => dec.memory_limit(Some(n as u64)),
+        None => dec,
+    }
+}
+
+/// Decompress `input` into `out`; gives the input back, and whether the output is a
+/// synced file of its own (for `--rm`).
+pub(crate) fn decompress_one(
+    input: Input,
+    mut out: Output,
+    common: &Common,
+    threads: usize,
+    prior: Option<&kraft::Prior>,
+    name: &str,
+) -> Result<(Input, bool), Failed> {
+    let meta = input.metadata();
+    let mut dec = decoder(input, common.memory_limit, threads, prior);
+    let n = copy(&mut dec, &mut out.writer()).map_err(|e| file_error(name, e))?;
+    let shown = out.describe();
+    let saved = out.commit(meta).map_err(|e| file_error(name, e))?;
+    if common.verbose {
+        let packed: u64 = dec.streams().iter().map(|s| s.compressed_bytes).sum();
+        eprintln!("{name}: {packed} => {n} bytes ({shown})");
+    }
+    Ok((dec.into_inner(), saved))
+}
