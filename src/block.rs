@@ -112,7 +112,7 @@ pub(crate) fn decode(
         let mut input = data;
         let params_len = varint::read(&mut input).map_err(|e| e.in_block(index))?;
         if params_len > input.len() as u64 {
-            return Err(Error::corrupt("model parameters longer than the block").in_block(index));
+            return Err(Error::bad_params("model parameters longer than the block").in_block(index));
         }
         let (params, payload) = input.split_at(params_len as usize);
         let predictor = model.load(params, raw_len).map_err(|e| e.in_block(index))?;
@@ -123,7 +123,7 @@ pub(crate) fn decode(
         }
     }
     if out.len() - start != raw_len {
-        return Err(Error::corrupt("block decoded to the wrong length").in_block(index));
+        return Err(Error::bad_payload("block decoded to the wrong length").in_block(index));
     }
     let got = crc32fast::hash(&out[start..]);
     if got != frame.crc {

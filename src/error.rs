@@ -65,9 +65,15 @@ pub enum Error {
     Corrupt {
         /// Index of the block the error was found in, if any.
         block: Option<u64>,
+        /// Which part of the stream is wrong.
+        kind: CorruptKind,
         /// What was wrong.
         what: String,
     },
+    /// A model broke its contract (e.g. gave zero probability to a byte that occurs):
+    /// a bug in the model, not in the data or the options.
+    #[error("model error: {0}")]
+    Model(String),
     /// A prior file is not one, or is damaged.
     #[error("bad prior: {0}")]
     BadPrior(String),
@@ -114,15 +120,44 @@ pub enum Error {
     },
 }
 
+/// Which part of a stream an [`Error::Corrupt`] is in, for callers that handle the cases
+/// apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CorruptKind {
+    /// The container: stream header, block frames, trailer, compact frame heads,
+    /// their sizes and order.
+    Container,
+    /// A model's settings or a block's parameters.
+    Parameters,
+    /// The entropy-coded payload: it does not decode to the block.
+    Payload,
+}
+
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 
 impl Error {
-    /// A [`Error::Corrupt`] outside any block.
+    /// A [`Error::Corrupt`] of the container, outside any block.
     pub(crate) fn corrupt(what: impl Into<String>) -> Self {
+        Error::corrupt_in(CorruptKind::Container, what)
+    }
+
+    /// A [`Error::Corrupt`] of model settings or parameters.
+    pub(crate) fn bad_params(what: impl Into<String>) -> Self {
+        Error::corrupt_in(CorruptKind::Parameters, what)
+    }
+
+    /// A [`Error::Corrupt`] of an entropy-coded payload.
+    pub(crate) fn bad_payload(what: impl Into<String>) -> Self {
+        Error::corrupt_in(CorruptKind::Payload, what)
+    }
+
+    fn corrupt_in(kind: CorruptKind, what: impl Into<String>) -> Self {
         Error::Corrupt {
             block: None,
+            kind,
             what: what.into(),
         }
     }
@@ -130,12 +165,18 @@ impl Error {
     /// Attach a block index to a corruption error that has none.
     pub(crate) fn in_block(self, index: u64) -> Self {
         match self {
-            Error::Corrupt { block: None, what } => Error::Corrupt {
+            Error::Corrupt {
+                block: None,
+                kind,
+                what,
+            } => Error::Corrupt {
                 block: Some(index),
+                kind,
                 what,
             },
             Error::Truncated(_) => Error::Corrupt {
                 block: Some(index),
+                kind: CorruptKind::Container,
                 what: "block data ends early".into(),
             },
             other => other,
@@ -151,6 +192,7 @@ impl From<Error> for io::Error {
                 io::Error::new(io::ErrorKind::InvalidInput, e)
             }
             Error::MemoryLimit { .. } => io::Error::new(io::ErrorKind::OutOfMemory, e),
+            Error::Model(_) => io::Error::other(e),
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
     }

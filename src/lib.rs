@@ -61,7 +61,7 @@ mod read;
 pub mod report;
 mod write;
 
-pub use error::{Error, Result};
+pub use error::{CorruptKind, Error, Result};
 pub use options::{
     DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
 };

@@ -306,7 +306,7 @@ impl Registry {
         };
         r.builtin_model(ids::IID, |settings| {
             if !settings.is_empty() {
-                return Err(Error::corrupt("iid takes no settings"));
+                return Err(Error::bad_params("iid takes no settings"));
             }
             Ok(Box::new(Iid))
         });

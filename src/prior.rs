@@ -279,13 +279,15 @@ impl Prior {
             Kind::Cm(primer) => Box::new(Cm::from_settings(settings)?.with_primer(primer.clone())),
             Kind::Iid(trained) => {
                 if !settings.is_empty() {
-                    return Err(Error::corrupt("iid takes no settings"));
+                    return Err(Error::bad_params("iid takes no settings"));
                 }
                 Box::new(trained.as_ref().clone())
             }
             Kind::Mixture(trained) => {
                 if settings != trained.settings() {
-                    return Err(Error::corrupt("mixture settings differ from the prior's"));
+                    return Err(Error::bad_params(
+                        "mixture settings differ from the prior's",
+                    ));
                 }
                 Box::new(trained.as_ref().clone())
             }

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read};
 
 use crate::block;
-use crate::error::{Error, Result};
+use crate::error::{CorruptKind, Error, Result};
 use crate::format::{BlockHeader, Header, Small, Start, Trailer};
 use crate::model::Model;
 use crate::options::Registry;
@@ -331,12 +331,13 @@ impl<R: Read> Decoder<R> {
             block::decode(model.as_ref(), &frame, &data, 0, &mut out, crate::coder::Seal::Tight)
                 .map_err(|e| match (e, prior) {
                     (e @ (Error::Checksum { .. } | Error::Corrupt { .. }), Some(id)) => {
-                        let what = match e {
-                            Error::Corrupt { what, .. } => what,
-                            _ => "checksum mismatch".to_string(),
+                        let (kind, what) = match e {
+                            Error::Corrupt { kind, what, .. } => (kind, what),
+                            _ => (CorruptKind::Payload, "checksum mismatch".to_string()),
                         };
                         Error::Corrupt {
                             block: Some(0),
+                            kind,
                             what: format!(
                                 "{what}: the frame is damaged, or was coded with another prior than {id:016x}"
                             ),
@@ -400,6 +401,7 @@ impl<R: Read> Decoder<R> {
         if data.len() as u64 != frame.data_len {
             return Err(Error::Corrupt {
                 block: Some(index),
+                kind: CorruptKind::Container,
                 what: "stream ends inside a block".into(),
             });
         }
@@ -476,6 +478,7 @@ fn check_block_order(
     if short_seen {
         return Err(Error::Corrupt {
             block: Some(index),
+            kind: CorruptKind::Container,
             what: "a block follows a block shorter than the block size".into(),
         });
     }
@@ -621,6 +624,7 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             if skipped != frame.data_len {
                 return Err(Error::Corrupt {
                     block: Some(info.blocks),
+                    kind: CorruptKind::Container,
                     what: "stream ends inside a block".into(),
                 });
             }

@@ -563,3 +563,45 @@ fn decoding_on_several_threads_gives_the_same_bytes_and_errors() {
         }
     }
 }
+
+#[test]
+fn corruption_says_which_part_of_the_stream_is_wrong() {
+    use kraft::CorruptKind;
+    let kind = |r: kraft::Result<Vec<u8>>| match r {
+        Err(Error::Corrupt { kind, .. }) => Some(kind),
+        _ => None,
+    };
+    let data = b"which part of the stream is wrong? ".repeat(200);
+    let opts = Options::new().level(2).compact(false);
+    let packed = kraft::compress(&data, &opts).unwrap();
+    let mut r = &packed[..];
+    let header = kraft::format::Header::read_from(&mut r).unwrap().unwrap();
+    let at = packed.len() - r.len();
+    let frame = kraft::format::BlockHeader::read_from(&mut r, header.block_size)
+        .unwrap()
+        .unwrap();
+    let data_at = packed.len() - r.len();
+    // The container: an unknown block kind.
+    let mut v = packed.clone();
+    v[at] = 9;
+    assert_eq!(kind(kraft::decompress(&v)), Some(CorruptKind::Container));
+    // The parameters: cm flag bits the level does not allow (bit 6).
+    let mut v = packed.clone();
+    assert_eq!(v[data_at], 1, "one byte of parameters");
+    v[data_at + 1] |= 0x40;
+    assert_eq!(kind(kraft::decompress(&v)), Some(CorruptKind::Parameters));
+    // The payload: words left over after the last symbol (two zero words appended and
+    // the data length grown to cover them; the decoder takes one zero word past the end
+    // of a payload, so one alone would still be a valid payload).
+    let mut v = packed[..data_at].to_vec();
+    let mut f = frame;
+    f.data_len += 8;
+    let mut fb = Vec::new();
+    f.write(&mut fb);
+    v.truncate(at);
+    v.extend_from_slice(&fb);
+    v.extend_from_slice(&packed[data_at..data_at + frame.data_len as usize]);
+    v.extend_from_slice(&[0; 8]);
+    v.extend_from_slice(&packed[data_at + frame.data_len as usize..]);
+    assert_eq!(kind(kraft::decompress(&v)), Some(CorruptKind::Payload));
+}

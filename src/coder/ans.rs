@@ -63,13 +63,13 @@ pub(super) fn decode_static(
     };
     let words = words(payload)?;
     if words.len() < LANES - 1 {
-        return Err(Error::corrupt("ANS payload is too short"));
+        return Err(Error::bad_payload("ANS payload is too short"));
     }
     let (lens, mut rest) = words.split_at(LANES - 1);
     let mut lanes: [&[u32]; LANES] = [&[]; LANES];
     for (lane, &n) in lanes.iter_mut().zip(lens) {
         if n as usize > rest.len() {
-            return Err(Error::corrupt("ANS lane length out of range"));
+            return Err(Error::bad_payload("ANS lane length out of range"));
         }
         (*lane, rest) = rest.split_at(n as usize);
     }
@@ -78,13 +78,13 @@ pub(super) fn decode_static(
     for lane in lanes {
         ans.push(
             DefaultAnsCoder::from_compressed_slice(lane)
-                .map_err(|_| Error::corrupt("ANS payload ends in a zero word"))?,
+                .map_err(|_| Error::bad_payload("ANS payload ends in a zero word"))?,
         );
     }
     let [a0, a1, a2, a3] = &mut ans[..] else {
         unreachable!("LANES is 4")
     };
-    let bad = |_| Error::corrupt("ANS decoder error");
+    let bad = |_| Error::bad_payload("ANS decoder error");
     let start = out.len();
     for _ in 0..len / LANES {
         let b0 = a0.decode_symbol(model).map_err(bad)?;
@@ -97,7 +97,7 @@ pub(super) fn decode_static(
         out.push(ans[i % LANES].decode_symbol(model).map_err(bad)?);
     }
     if ans.iter().any(|a| !a.is_empty()) {
-        return Err(Error::corrupt(
+        return Err(Error::bad_payload(
             "ANS payload has data left after the last symbol",
         ));
     }

@@ -112,9 +112,9 @@ pub(super) fn encode_latent<M: LatentModel + ?Sized>(model: &M, data: &[u8]) -> 
             stats.initial_bits += q.cost_bits(best);
             best
         } else {
-            let z = ans
-                .decode_symbol(&q)
-                .map_err(|_| Error::InvalidOption("posterior cannot be decoded".into()))?;
+            let z = ans.decode_symbol(&q).map_err(|_| {
+                Error::Model("the posterior cannot be decoded from the stack".into())
+            })?;
             ideal -= q.cost_bits(z);
             z
         };
@@ -143,9 +143,9 @@ pub(super) fn decode_latent<M: LatentModel + ?Sized>(
     len: usize,
     out: &mut Vec<u8>,
 ) -> Result<()> {
-    let bad = |_| Error::corrupt("bits-back payload is not valid");
+    let bad = |_| Error::bad_payload("bits-back payload is not valid");
     let mut ans = DefaultAnsCoder::from_compressed(words(payload)?)
-        .map_err(|_| Error::corrupt("ANS payload ends in a zero word"))?;
+        .map_err(|_| Error::bad_payload("ANS payload ends in a zero word"))?;
     let start = out.len();
     while out.len() - start < len {
         let z = ans.decode_symbol(model.prior()).map_err(bad)?;
@@ -162,11 +162,11 @@ pub(super) fn decode_latent<M: LatentModel + ?Sized>(
         if seg_start - start < model.naive_from() {
             let q = model.posterior(&out[seg_start..]);
             ans.encode_symbol(z, &q)
-                .map_err(|_| Error::corrupt("latent value impossible under the posterior"))?;
+                .map_err(|_| Error::bad_payload("latent value impossible under the posterior"))?;
         }
     }
     if !ans.is_empty() {
-        return Err(Error::corrupt("bits-back payload has data left over"));
+        return Err(Error::bad_payload("bits-back payload has data left over"));
     }
     Ok(())
 }

@@ -118,7 +118,7 @@ pub enum Seal {
 /// Encode `data` with the predictor a model produced for it.
 ///
 /// # Errors
-/// [`Error::InvalidOption`] if the model gave zero probability to a byte that occurs.
+/// [`Error::Model`] if the model gave zero probability to a byte that occurs.
 pub fn encode(predictor: Predictor, data: &[u8]) -> Result<Coded> {
     encode_sealed(predictor, data, Seal::Words)
 }
@@ -203,7 +203,7 @@ pub fn decode_sealed(
     match predictor {
         Predictor::Constant(b) => {
             if !payload.is_empty() {
-                return Err(Error::corrupt("payload present for a constant block"));
+                return Err(Error::bad_payload("payload present for a constant block"));
             }
             out.resize(out.len() + len, b);
             Ok(())
@@ -269,7 +269,7 @@ where
 }
 
 fn impossible() -> Error {
-    Error::InvalidOption("the model gave zero probability to a byte that occurs".into())
+    Error::Model("the model gave zero probability to a byte that occurs".into())
 }
 
 fn words_to_bytes(words: &[u32]) -> Vec<u8> {
@@ -278,7 +278,7 @@ fn words_to_bytes(words: &[u32]) -> Vec<u8> {
 
 fn words(payload: &[u8]) -> Result<Vec<u32>> {
     if payload.len() % 4 != 0 {
-        return Err(Error::corrupt("payload length is not a multiple of 4"));
+        return Err(Error::bad_payload("payload length is not a multiple of 4"));
     }
     Ok(payload
         .chunks_exact(4)

@@ -31,12 +31,12 @@ impl Categorical {
             nonzero += usize::from(f != 0);
         }
         if acc != u64::from(ONE) {
-            return Err(Error::corrupt(format!(
+            return Err(Error::bad_payload(format!(
                 "probability table sums to {acc}, not {ONE}"
             )));
         }
         if nonzero < 2 {
-            return Err(Error::corrupt(
+            return Err(Error::bad_payload(
                 "probability table has fewer than two symbols",
             ));
         }

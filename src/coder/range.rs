@@ -119,10 +119,10 @@ pub(super) fn range_decoder(payload: &[u8], seal: Seal) -> Result<PayloadDecoder
     // Every block has symbols, and the encoder seals them with at least one word (a
     // tight seal may need none).
     if payload.is_empty() && seal == Seal::Words {
-        return Err(Error::corrupt("range-coded payload is empty"));
+        return Err(Error::bad_payload("range-coded payload is empty"));
     }
     if payload.len() % 4 != 0 {
-        return Err(Error::corrupt("payload length is not a multiple of 4"));
+        return Err(Error::bad_payload("payload length is not a multiple of 4"));
     }
     RangeDecoder::from_compressed(PayloadWords {
         bytes: payload,
@@ -132,21 +132,21 @@ pub(super) fn range_decoder(payload: &[u8], seal: Seal) -> Result<PayloadDecoder
             Seal::Tight => 2,
         },
     })
-    .map_err(|_| Error::corrupt("range coder payload too short"))
+    .map_err(|_| Error::bad_payload("range coder payload too short"))
 }
 
 pub(super) fn range_error<E: std::fmt::Debug>(e: constriction::CoderError<E, PastEnd>) -> Error {
     match e {
         constriction::CoderError::Backend(PastEnd) => {
-            Error::corrupt("coded data ends before the block does")
+            Error::bad_payload("coded data ends before the block does")
         }
-        constriction::CoderError::Frontend(_) => Error::corrupt("range decoder error"),
+        constriction::CoderError::Frontend(_) => Error::bad_payload("range decoder error"),
     }
 }
 
 pub(super) fn range_finished(dec: PayloadDecoder<'_>) -> Result<()> {
     if !dec.into_raw_parts().0.bytes.is_empty() {
-        return Err(Error::corrupt(
+        return Err(Error::bad_payload(
             "range coder payload has data left after the last symbol",
         ));
     }

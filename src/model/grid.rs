@@ -98,7 +98,9 @@ impl Grid {
     pub fn from_settings(settings: &[u8]) -> Result<Grid> {
         match settings {
             [l @ 1..=9] => Ok(Grid::new(*l, None)),
-            _ => Err(Error::corrupt("grid settings must be one level byte 1..=9")),
+            _ => Err(Error::bad_params(
+                "grid settings must be one level byte 1..=9",
+            )),
         }
     }
 }
@@ -147,22 +149,22 @@ impl Model for Grid {
     fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
         let (&flags, rest) = params
             .split_first()
-            .ok_or_else(|| Error::corrupt("grid block parameters missing"))?;
+            .ok_or_else(|| Error::bad_params("grid block parameters missing"))?;
         if flags & !(FLAG_WRAP | FLAG_RAW) != 0 {
-            return Err(Error::corrupt("grid: unknown flags"));
+            return Err(Error::bad_params("grid: unknown flags"));
         }
         let raw = if flags & FLAG_RAW != 0 {
             let bytes: [u8; 4] = rest
                 .try_into()
-                .map_err(|_| Error::corrupt("grid: raw width must be 4 bytes"))?;
+                .map_err(|_| Error::bad_params("grid: raw width must be 4 bytes"))?;
             let w = u32::from_le_bytes(bytes) as usize;
             if w == 0 || w > MAX_WIDTH {
-                return Err(Error::corrupt("grid: raw width out of range"));
+                return Err(Error::bad_params("grid: raw width out of range"));
             }
             Some(w)
         } else {
             if !rest.is_empty() {
-                return Err(Error::corrupt("grid: extra block parameters"));
+                return Err(Error::bad_params("grid: extra block parameters"));
             }
             None
         };

@@ -40,7 +40,7 @@ impl Model for Iid {
         let mut input = params;
         let freq = read_table(&mut input)?;
         if !input.is_empty() {
-            return Err(Error::corrupt("trailing bytes after the i.i.d. table"));
+            return Err(Error::bad_params("trailing bytes after the i.i.d. table"));
         }
         predictor(freq)
     }
@@ -63,7 +63,7 @@ impl Trained {
     /// A model with the table `freq`, in which every byte value must be present.
     pub(crate) fn new(freq: [u32; 256]) -> Result<Trained> {
         if freq.contains(&0) {
-            return Err(Error::corrupt(
+            return Err(Error::bad_params(
                 "a trained i.i.d. table must give every byte a frequency",
             ));
         }
@@ -228,7 +228,7 @@ pub(crate) fn read_table(input: &mut &[u8]) -> Result<[u32; 256]> {
     let present: Vec<u8> = if k <= 32 {
         let list = take(input, k)?;
         if list.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(Error::corrupt("i.i.d. table symbols out of order"));
+            return Err(Error::bad_params("i.i.d. table symbols out of order"));
         }
         list.to_vec()
     } else {
@@ -237,7 +237,7 @@ pub(crate) fn read_table(input: &mut &[u8]) -> Result<[u32; 256]> {
             .filter(|&s| bitmap[usize::from(s / 8)] & (1 << (s % 8)) != 0)
             .collect();
         if list.len() != k {
-            return Err(Error::corrupt(
+            return Err(Error::bad_params(
                 "i.i.d. table bitmap disagrees with its count",
             ));
         }
@@ -250,7 +250,7 @@ pub(crate) fn read_table(input: &mut &[u8]) -> Result<[u32; 256]> {
     for &s in &present {
         let f = varint::read(input)?;
         if f >= u64::from(ONE) {
-            return Err(Error::corrupt("i.i.d. table frequency out of range"));
+            return Err(Error::bad_params("i.i.d. table frequency out of range"));
         }
         freq[usize::from(s)] = f as u32 + 1;
     }
@@ -259,7 +259,7 @@ pub(crate) fn read_table(input: &mut &[u8]) -> Result<[u32; 256]> {
 
 fn take<'a>(input: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
     if input.len() < n {
-        return Err(Error::corrupt("i.i.d. table ends early"));
+        return Err(Error::bad_params("i.i.d. table ends early"));
     }
     let (head, rest) = input.split_at(n);
     *input = rest;

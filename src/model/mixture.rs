@@ -143,7 +143,7 @@ impl Mixture {
     /// # Errors
     /// [`Error::Corrupt`] for settings this version does not write.
     pub fn from_settings(settings: &[u8]) -> Result<Self> {
-        let bad = || Error::corrupt("mixture settings are not valid");
+        let bad = || Error::bad_params("mixture settings are not valid");
         let mut input = settings;
         let (&kind, rest) = input.split_first().ok_or_else(bad)?;
         input = rest;
@@ -177,7 +177,7 @@ impl Mixture {
     fn tables(&self, m1: u8, mut input: &[u8], naive_from: usize) -> Result<Fitted> {
         let m = usize::from(m1) + 1;
         if m > MAX_COMPONENTS {
-            return Err(Error::corrupt("mixture has too many components"));
+            return Err(Error::bad_params("mixture has too many components"));
         }
         let prior_freq = if m == 1 {
             [0; 256]
@@ -185,14 +185,14 @@ impl Mixture {
             read_table(&mut input)?
         };
         if m > 1 && (prior_freq[m..].iter().any(|&f| f != 0) || prior_freq[..m].contains(&0)) {
-            return Err(Error::corrupt("mixture prior does not match its size"));
+            return Err(Error::bad_params("mixture prior does not match its size"));
         }
         let mut components = Vec::with_capacity(m);
         for _ in 0..m {
             components.push(Categorical::from_frequencies(read_table(&mut input)?)?.with_lookup());
         }
         if !input.is_empty() {
-            return Err(Error::corrupt("trailing bytes after the mixture tables"));
+            return Err(Error::bad_params("trailing bytes after the mixture tables"));
         }
         if m == 1 {
             Fitted::single(components.remove(0), self.segment, naive_from)
@@ -261,15 +261,15 @@ impl Trained {
         let n = usize::try_from(n)
             .ok()
             .filter(|&n| n <= input.len())
-            .ok_or_else(|| Error::corrupt("mixture settings longer than the prior"))?;
+            .ok_or_else(|| Error::bad_params("mixture settings longer than the prior"))?;
         let (settings, tables) = input.split_at(n);
         let mixture = Mixture::from_settings(settings)?;
         let (&m1, rest) = tables
             .split_first()
-            .ok_or_else(|| Error::corrupt("a prior without mixture tables"))?;
+            .ok_or_else(|| Error::bad_params("a prior without mixture tables"))?;
         let fitted = mixture.tables(m1, rest, 0)?;
         if fitted.components[0].frequencies().contains(&0) {
-            return Err(Error::corrupt(
+            return Err(Error::bad_params(
                 "a trained mixture must cover every byte value",
             ));
         }
@@ -318,12 +318,12 @@ impl Model for Trained {
         let mut input = params;
         let naive_from = varint::read(&mut input)?;
         if !input.is_empty() {
-            return Err(Error::corrupt("trailing bytes after the naive offset"));
+            return Err(Error::bad_params("trailing bytes after the naive offset"));
         }
         let naive_from = usize::try_from(naive_from)
             .ok()
             .filter(|&n| n <= len)
-            .ok_or_else(|| Error::corrupt("mixture naive tail starts after the block"))?;
+            .ok_or_else(|| Error::bad_params("mixture naive tail starts after the block"))?;
         Ok(Predictor::Latent(Box::new(self.fitted(naive_from)?)))
     }
 
@@ -384,11 +384,11 @@ impl Model for Mixture {
         let mut input = params;
         let (&m1, rest) = input
             .split_first()
-            .ok_or_else(|| Error::corrupt("mixture parameters are empty"))?;
+            .ok_or_else(|| Error::bad_params("mixture parameters are empty"))?;
         input = rest;
         if m1 == 255 {
             let [b] = input else {
-                return Err(Error::corrupt("mixture constant block is not one byte"));
+                return Err(Error::bad_params("mixture constant block is not one byte"));
             };
             return Ok(Predictor::Constant(*b));
         }
@@ -396,7 +396,7 @@ impl Model for Mixture {
         let naive_from = usize::try_from(naive_from)
             .ok()
             .filter(|&n| n <= len)
-            .ok_or_else(|| Error::corrupt("mixture naive tail starts after the block"))?;
+            .ok_or_else(|| Error::bad_params("mixture naive tail starts after the block"))?;
         let model = self.tables(m1, input, naive_from)?;
         Ok(Predictor::Latent(Box::new(model)))
     }
@@ -482,7 +482,9 @@ impl Fitted {
             .iter()
             .any(|c| (0..256).any(|b| (c.frequencies()[b] == 0) != (first[b] == 0)))
         {
-            return Err(Error::corrupt("mixture components cover different bytes"));
+            return Err(Error::bad_params(
+                "mixture components cover different bytes",
+            ));
         }
         Ok(Fitted {
             prior: Categorical::from_frequencies(prior_freq)?.with_lookup(),

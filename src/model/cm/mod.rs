@@ -158,7 +158,9 @@ impl Cm {
     pub fn from_settings(settings: &[u8]) -> Result<Cm> {
         match settings {
             [l @ 1..=9] => Ok(Cm::new(*l)),
-            _ => Err(Error::corrupt("cm settings must be one level byte 1..=9")),
+            _ => Err(Error::bad_params(
+                "cm settings must be one level byte 1..=9",
+            )),
         }
     }
 }
@@ -270,7 +272,7 @@ impl Model for Cm {
 
     fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
         let &[flags] = params else {
-            return Err(Error::corrupt("cm block parameters must be one byte"));
+            return Err(Error::bad_params("cm block parameters must be one byte"));
         };
         let allowed = 8
             | u8::from(self.config.dna) << 5
@@ -279,7 +281,7 @@ impl Model for Cm {
             | u8::from(self.config.sparse) << 1
             | u8::from(self.config.record) << 2;
         if flags & !allowed != 0 {
-            return Err(Error::corrupt(
+            return Err(Error::bad_params(
                 "cm context groups not allowed at this level",
             ));
         }
