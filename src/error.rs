@@ -74,6 +74,9 @@ pub enum Error {
     /// a bug in the model, not in the data or the options.
     #[error("model error: {0}")]
     Model(String),
+    /// The input is not one stream with a block index ([`crate::Seekable`]).
+    #[error("no block index: not one kraft stream written with an index")]
+    NoIndex,
     /// A prior file is not one, or is damaged.
     #[error("bad prior: {0}")]
     BadPrior(String),

@@ -59,6 +59,7 @@ mod pbm;
 mod prior;
 mod read;
 pub mod report;
+mod seek;
 mod write;
 
 pub use error::{CorruptKind, Error, Result};
@@ -68,6 +69,7 @@ pub use options::{
 pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
 pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};
 pub use report::{Report, Stats};
+pub use seek::Seekable;
 pub use write::Encoder;
 
 /// Compress `data` with the built-in model and level in `options`.

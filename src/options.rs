@@ -36,6 +36,7 @@ pub struct Options {
     filters: bool,
     prior: Option<Prior>,
     compact: bool,
+    index: bool,
 }
 
 impl Default for Options {
@@ -53,6 +54,7 @@ impl Default for Options {
             filters: true,
             prior: None,
             compact: true,
+            index: false,
         }
     }
 }
@@ -102,6 +104,19 @@ impl Options {
     pub fn compact(mut self, on: bool) -> Self {
         self.compact = on;
         self
+    }
+
+    /// Write a block index after the stream (`docs/FORMAT.md`), so that
+    /// [`crate::Seekable`] reads any range decoding only the blocks it covers (default
+    /// off; a few bytes per block). An input written as a compact frame has none.
+    pub fn index(mut self, on: bool) -> Self {
+        self.index = on;
+        self
+    }
+
+    /// Whether a block index is written.
+    pub fn get_index(&self) -> bool {
+        self.index
     }
 
     /// Whether small inputs get a compact frame.

@@ -29,6 +29,8 @@ pub struct StreamInfo {
     pub crc: u32,
     /// The stream is a compact frame (`docs/FORMAT.md`).
     pub compact: bool,
+    /// A block index follows the stream (its bytes are in `compressed_bytes`).
+    pub indexed: bool,
     /// The stream was coded with a trained prior (whose id `header.prior` holds, when
     /// known: a compact frame does not record it).
     pub uses_prior: bool,
@@ -184,6 +186,10 @@ impl<R: Read> Decoder<R> {
                         self.state = State::Done;
                         return Ok(false);
                     }
+                    Some(Start::Index(index)) => {
+                        attach_index(&mut self.streams, &index)?;
+                        self.state = State::Start { first: false };
+                    }
                     Some(Start::Small(small)) => {
                         let info = self.small(&small)?;
                         self.streams.push(info);
@@ -280,17 +286,7 @@ impl<R: Read> Decoder<R> {
     /// header names) and how many of its blocks to decode at once within the memory
     /// limit.
     fn model(&self, header: &Header) -> Result<(Box<dyn Model>, usize)> {
-        let model = match (header.prior, &self.prior) {
-            (None, _) => self.registry.build(header.model, &header.settings)?,
-            (Some(id), Some(p)) if p.id() == id => p.model(header.model, &header.settings)?,
-            (Some(id), Some(p)) => {
-                return Err(Error::PriorMismatch {
-                    stream: id,
-                    given: p.id(),
-                });
-            }
-            (Some(id), None) => return Err(Error::PriorMissing { id }),
-        };
+        let model = stream_model(header, &self.registry, self.prior.as_ref())?;
         let mut threads = self.threads.max(1);
         if let Some(limit) = self.memory_limit {
             let needed = decoder_memory(header, model.as_ref());
@@ -367,6 +363,7 @@ impl<R: Read> Decoder<R> {
             content_size: small.raw_len,
             crc,
             compact: true,
+            indexed: false,
             uses_prior: small.prior,
         })
     }
@@ -456,6 +453,44 @@ fn decode_batch(model: &dyn Model, batch: &[(BlockHeader, Vec<u8>, u64)]) -> Vec
 /// models choose. A small file cannot make a decoder take more without being asked.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;
 
+/// The model that decodes a stream with `header`: from the registry, or from the prior
+/// the header names.
+pub(crate) fn stream_model(
+    header: &Header,
+    registry: &Registry,
+    prior: Option<&crate::Prior>,
+) -> Result<Box<dyn Model>> {
+    match (header.prior, prior) {
+        (None, _) => registry.build(header.model, &header.settings),
+        (Some(id), Some(p)) if p.id() == id => p.model(header.model, &header.settings),
+        (Some(id), Some(p)) => Err(Error::PriorMismatch {
+            stream: id,
+            given: p.id(),
+        }),
+        (Some(id), None) => Err(Error::PriorMissing { id }),
+    }
+}
+
+/// An index follows the stream it describes: it must list that stream's blocks. Its
+/// bytes count as the stream's.
+fn attach_index(streams: &mut [StreamInfo], index: &crate::format::Index) -> Result<()> {
+    let last = streams
+        .last_mut()
+        .filter(|s| !s.compact && !s.indexed)
+        .ok_or_else(|| Error::corrupt("an index that follows no stream"))?;
+    if index.blocks.len() as u64 != last.blocks
+        || index.content_size() != last.content_size
+        || index.header_len != last.header.encoded_len() as u64
+    {
+        return Err(Error::corrupt(
+            "damaged index: it does not describe the stream before it",
+        ));
+    }
+    last.compressed_bytes += index.to_bytes().len() as u64;
+    last.indexed = true;
+    Ok(())
+}
+
 /// The next stream header; bytes after a complete stream that do not start one are
 /// [`Error::TrailingGarbage`], with their offset.
 fn read_header<R: Read>(r: &mut R, first: bool, done: &[StreamInfo]) -> Result<Option<Start>> {
@@ -518,6 +553,7 @@ fn finish_stream<R: Read>(r: &mut R, body: Body) -> Result<StreamInfo> {
         content_size: body.total,
         crc,
         compact: false,
+        indexed: false,
     })
 }
 
@@ -581,6 +617,10 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
     let mut out = Vec::new();
     while let Some(start) = read_header(&mut r, out.is_empty(), &out)? {
         let header = match start {
+            Start::Index(index) => {
+                attach_index(&mut out, &index)?;
+                continue;
+            }
             Start::Stream(header) => header,
             Start::Small(small) => {
                 let skipped = io::copy(&mut (&mut r).take(small.data_len), &mut io::sink())?;
@@ -598,6 +638,7 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
                     content_size: small.raw_len,
                     crc: check,
                     compact: true,
+                    indexed: false,
                     uses_prior: small.prior,
                 });
                 continue;
@@ -612,6 +653,7 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             content_size: 0,
             crc: 0,
             compact: false,
+            indexed: false,
             uses_prior: false,
         };
         info.uses_prior = info.header.prior.is_some();

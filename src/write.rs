@@ -20,6 +20,8 @@ pub(crate) struct Core {
     header: Option<Vec<u8>>,
     /// The compact frame's model, level and prior, when the options allow one.
     small: Option<(u8, u8, Option<u64>)>,
+    /// The block index written after the trailer, when the options ask for one.
+    index: Option<crate::format::Index>,
     block_size: usize,
     threads: usize,
     content_size: Option<u64>,
@@ -54,8 +56,13 @@ impl Core {
         let small = (options.get_compact()
             && Small::allowed(header.model, &header.settings, header.level))
         .then_some((header.model, header.level, header.prior));
+        let header = header.to_bytes();
         Ok(Core {
-            header: Some(header.to_bytes()),
+            index: options.get_index().then(|| crate::format::Index {
+                header_len: header.len() as u64,
+                blocks: Vec::new(),
+            }),
+            header: Some(header),
             small,
             block_size,
             threads: options.get_threads(),
@@ -148,6 +155,9 @@ impl Core {
         };
         let mut buf = Vec::with_capacity(16);
         trailer.write_with_end(&mut buf);
+        if let Some(index) = &self.index {
+            buf.extend_from_slice(&index.to_bytes());
+        }
         // Nothing may follow the trailer, and a trailer that failed to go out in full is
         // never written again after part of it.
         self.poisoned = true;
@@ -269,6 +279,11 @@ impl Core {
             block.frame.write(&mut frame);
             w.write_all(&frame)?;
             w.write_all(&block.data)?;
+            if let Some(index) = &mut self.index {
+                index
+                    .blocks
+                    .push((raw.len() as u64, (frame.len() + block.data.len()) as u64));
+            }
             self.crc.update(raw);
             let s = &mut self.stats;
             s.raw_bytes += raw.len() as u64;

@@ -2947,3 +2947,54 @@ fn report_with_a_prior_shows_what_it_saved() {
     let text = ok(kraft(d.path()).args(["report", "-D", "p.kfp", "a.json"]));
     assert!(stdout_of(&text).contains("saved"));
 }
+
+#[test]
+fn range_reads_an_indexed_file_and_any_other_input() {
+    let d = tempdir();
+    let data = text(200_000, 5);
+    write(d.path(), "f.txt", &data);
+    ok(kraft(d.path()).args(["c", "-l", "1", "--block-size", "16K", "--index", "f.txt"]));
+    ok(kraft(d.path()).args([
+        "c",
+        "-l",
+        "1",
+        "--block-size",
+        "16K",
+        "-o",
+        "plain.kft",
+        "f.txt",
+    ]));
+    let info = info_json(d.path(), "f.txt.kft");
+    assert_eq!(info[0]["indexed"], true);
+    assert_eq!(info_json(d.path(), "plain.kft")[0]["indexed"], false);
+    for (start, len) in [
+        (0usize, 10usize),
+        (16_383, 2),
+        (100_000, 50_000),
+        (199_990, 100),
+    ] {
+        let arg = format!("{start}:{len}");
+        let end = (start + len).min(data.len());
+        for file in ["f.txt.kft", "plain.kft"] {
+            let out = ok(kraft(d.path()).args(["d", "--range", &arg, file])).stdout;
+            assert_eq!(out, &data[start..end], "{file} {arg}");
+        }
+        let piped = read(d.path().join("f.txt.kft"));
+        let out = ok(kraft(d.path())
+            .args(["d", "--range", &arg])
+            .write_stdin(piped))
+        .stdout;
+        assert_eq!(out, &data[start..end], "stdin {arg}");
+    }
+    ok(kraft(d.path()).args(["d", "--range", "1K:1K", "-o", "part", "f.txt.kft"]));
+    assert_eq!(read(d.path().join("part")), &data[1024..2048]);
+    usage_error(kraft(d.path()).args(["d", "--range", "12", "f.txt.kft"]));
+    usage_error(kraft(d.path()).args(["d", "--range", "0:1", "f.txt.kft", "plain.kft"]));
+    // A damaged index is an error, never wrong bytes.
+    let mut bad = read(d.path().join("f.txt.kft"));
+    let n = bad.len();
+    bad[n - 12] ^= 0x55;
+    write(d.path(), "bad.kft", &bad);
+    fails1(kraft(d.path()).args(["d", "--range", "0:10", "bad.kft"]))
+        .stderr(predicate::str::contains("index"));
+}

@@ -11,7 +11,10 @@
 //!
 //! Every size read from a stream is bounded before anything is allocated for it.
 
+mod index;
 pub mod varint;
+
+pub use index::{INDEX_MAGIC, Index};
 
 use std::io::Read;
 
@@ -92,19 +95,16 @@ impl Header {
             Some(Start::Small(_)) => Err(Error::corrupt(
                 "a compact frame where a stream was expected",
             )),
+            Some(Start::Index(_)) => Err(Error::corrupt("an index where a stream was expected")),
         }
     }
 
-    /// Read the rest of a header whose first two magic bytes are read.
-    fn read_after<R: Read>(r: &mut R, first: [u8; 2]) -> Result<Header> {
+    /// Read the rest of a header whose magic bytes are read.
+    fn read_after<R: Read>(r: &mut R) -> Result<Header> {
         let mut rec = Recorder {
             inner: r,
-            seen: first.to_vec(),
+            seen: MAGIC.to_vec(),
         };
-        let mut magic = [0u8; 2];
-        if read_up_to(&mut rec, &mut magic)? < 2 || magic != MAGIC[2..] {
-            return Err(Error::BadMagic);
-        }
         let mut fixed = [0u8; 4];
         read_exact(&mut rec, &mut fixed, "stream header")?;
         let [version, flags, model, level] = fixed;
@@ -174,6 +174,8 @@ pub enum Start {
     Stream(Header),
     /// A compact frame's head (its data and check follow).
     Small(Small),
+    /// A block index of the stream before it (read whole, checked).
+    Index(Index),
 }
 
 impl Start {
@@ -196,7 +198,17 @@ impl Start {
         if magic != MAGIC[..2] {
             return Err(Error::BadMagic);
         }
-        Header::read_after(r, magic).map(|h| Some(Start::Stream(h)))
+        let mut rest = [0u8; 2];
+        if read_up_to(r, &mut rest)? < 2 {
+            return Err(Error::BadMagic);
+        }
+        if rest == MAGIC[2..] {
+            Header::read_after(r).map(|h| Some(Start::Stream(h)))
+        } else if rest == INDEX_MAGIC[2..] {
+            Index::read_after(r).map(|i| Some(Start::Index(i)))
+        } else {
+            Err(Error::BadMagic)
+        }
     }
 }
 

@@ -1,14 +1,14 @@
 //! `kraft decompress`: each FILE.kft back to FILE (or standard output, or `-o`).
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::files::{self, Input, Output, Policy};
 use crate::{
-    Common, Failed, check_rm, copy, fail, file_error, for_each_file, is_stdio, normalize,
-    output_for, thread_count, train,
+    Common, Failed, STREAM, check_rm, copy, fail, file_error, for_each_file, is_stdio, normalize,
+    output_for, parse_size, thread_count, train, usage,
 };
 
 #[derive(Args, Debug)]
@@ -23,6 +23,18 @@ pub(crate) struct DecompressArgs {
     threads: usize,
     #[command(flatten)]
     prior: train::PriorArg,
+    /// Only the original bytes START..START+LEN (e.g. 1M:4K), to standard output or -o:
+    /// a file written with --index decodes only the blocks they are in; any other input
+    /// is decoded from its start.
+    #[arg(long, value_name = "START:LEN", value_parser = parse_range)]
+    range: Option<(u64, u64)>,
+}
+
+fn parse_range(s: &str) -> Result<(u64, u64), String> {
+    let (start, len) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}': expected START:LEN"))?;
+    Ok((parse_size(start)? as u64, parse_size(len)? as u64))
 }
 
 pub(crate) fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
@@ -31,8 +43,12 @@ pub(crate) fn decompress_all(a: &DecompressArgs) -> Result<(), Failed> {
         common: normalize(&a.common),
         threads: a.threads,
         prior: a.prior.clone(),
+        range: a.range,
     };
     let prior = a.prior.load()?;
+    if let Some(range) = a.range {
+        return decompress_range(a, range, prior.as_ref());
+    }
     if is_stdio(&a.files) {
         if io::stdin().is_terminal() && !a.common.force {
             return Err(fail(
@@ -113,4 +129,61 @@ pub(crate) fn decompress_one(
         eprintln!("{name}: {packed} => {n} bytes ({shown})");
     }
     Ok((dec.into_inner(), saved))
+}
+
+/// `--range`: one input, its bytes `start..start + len`, to standard output or `-o`.
+fn decompress_range(
+    a: &DecompressArgs,
+    (start, len): (u64, u64),
+    prior: Option<&kraft::Prior>,
+) -> Result<(), Failed> {
+    if a.files.len() > 1 {
+        return Err(usage("--range takes one input file"));
+    }
+    if a.common.rm {
+        return Err(usage("--range keeps its input (no --rm)"));
+    }
+    let mut out = match &a.common.output {
+        Some(p) => Output::file(p, a.common.force, false).map_err(fail)?,
+        None => Output::stdout(),
+    };
+    let stdin = is_stdio(&a.files);
+    let name = if stdin {
+        "stdin".to_string()
+    } else {
+        a.files[0].display().to_string()
+    };
+    // An indexed file: only the blocks the range is in.
+    if !stdin {
+        let file = std::fs::File::open(&a.files[0]).map_err(|e| fail(format!("{name}: {e}")))?;
+        if file.metadata().is_ok_and(|m| m.is_file()) {
+            let opened = match prior {
+                Some(p) => kraft::Seekable::with_prior(io::BufReader::new(file), p),
+                None => kraft::Seekable::new(io::BufReader::new(file)),
+            };
+            match opened {
+                Ok(mut s) => {
+                    let bytes = s.read_range(start, len).map_err(|e| file_error(&name, e))?;
+                    out.writer()
+                        .write_all(&bytes)
+                        .map_err(|e| file_error(&name, e))?;
+                    out.commit(None).map_err(|e| file_error(&name, e))?;
+                    return Ok(());
+                }
+                Err(kraft::Error::NoIndex) => {}
+                Err(e) => return Err(file_error(&name, e)),
+            }
+        }
+    }
+    // Anything else: decoded from its start, the range kept.
+    let input = if stdin {
+        Input::stdin()
+    } else {
+        Input::file(&a.files[0], STREAM).map_err(fail)?
+    };
+    let mut dec = decoder(input, a.common.memory_limit, a.threads, prior);
+    io::copy(&mut (&mut dec).take(start), &mut io::sink()).map_err(|e| file_error(&name, e))?;
+    copy(&mut (&mut dec).take(len), &mut out.writer()).map_err(|e| file_error(&name, e))?;
+    out.commit(None).map_err(|e| file_error(&name, e))?;
+    Ok(())
 }

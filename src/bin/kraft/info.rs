@@ -92,6 +92,7 @@ pub(crate) fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 "crc32": format!("{:08x}", s.crc),
                 "decoder_memory_bytes": memory,
                 "frame": if s.compact { "compact" } else { "stream" },
+                "indexed": s.indexed,
                 "prior": prior,
             }));
             if !a.json {
@@ -110,6 +111,9 @@ pub(crate) fn info_all(a: &InfoArgs) -> Result<(), Failed> {
                 println!("  crc32            {:08x}", s.crc);
                 if s.compact {
                     println!("  frame            compact");
+                }
+                if s.indexed {
+                    println!("  index            yes (kraft decompress --range)");
                 }
                 if let Some(p) = &prior {
                     println!("  prior            {p}");

@@ -116,6 +116,10 @@ pub(crate) struct ModelArgs {
     /// mixture: bits-back coding `on` (the default) or `off` (the naive path).
     #[arg(long, value_parser = ["on", "off"])]
     bits_back: Option<String>,
+    /// Write a block index after the stream, so that `kraft decompress --range` decodes
+    /// only the blocks a range is in (a few bytes per block).
+    #[arg(long)]
+    index: bool,
 }
 
 /// `--components`: a number or `auto`.
@@ -196,7 +200,8 @@ impl ModelArgs {
         let o = match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
-        };
+        }
+        .index(self.index);
         match prior {
             Some(p) => o.prior(p),
             None => o,
