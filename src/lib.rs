@@ -64,7 +64,8 @@ mod write;
 
 pub use error::{CorruptKind, Error, Result};
 pub use options::{
-    DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry, model_name,
+    BUILTIN_MODELS, BuiltinModel, DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options,
+    Registry, model_name,
 };
 pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
 pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};

@@ -124,7 +124,7 @@ impl Options {
         self.compact
     }
 
-    /// Select a built-in model by name (see [`crate::model::BUILTIN`]).
+    /// Select a built-in model by name (see [`BUILTIN_MODELS`]).
     pub fn model(mut self, name: &str) -> Self {
         self.model = name.to_string();
         self
@@ -271,19 +271,60 @@ impl Options {
         if let Some(prior) = &self.prior {
             return prior.model_for(&self.model, self.level);
         }
-        match self.model.as_str() {
-            "iid" => Ok(Box::new(Iid)),
-            "cm" => Ok(Box::new(Cm::new(self.level))),
-            "mixture" => Ok(Box::new(Mixture::new(
-                self.segment,
-                self.components,
-                self.bits_back,
-            )?)),
-            "grid" => Ok(Box::new(Grid::new(self.level, self.width))),
-            other => Err(Error::UnknownModelName(other.to_string())),
-        }
+        let entry = BUILTIN_MODELS
+            .iter()
+            .find(|m| m.name == self.model)
+            .ok_or_else(|| Error::UnknownModelName(self.model.clone()))?;
+        (entry.from_options)(self)
     }
 }
+
+/// A built-in model: its id in streams, its name for [`Options::model`] and `--model`,
+/// and how it is built from options (compressing) and from a stream's settings
+/// (decoding).
+pub struct BuiltinModel {
+    /// The id stored in the stream header ([`crate::model::ids`]).
+    pub id: u8,
+    /// The name.
+    pub name: &'static str,
+    /// The model the options select.
+    pub from_options: fn(&Options) -> Result<Box<dyn Model>>,
+    /// The model a stream's settings describe.
+    pub from_settings: fn(&[u8]) -> Result<Box<dyn Model>>,
+}
+
+/// kraft's own models: the one table that names them, numbers them and builds them.
+pub const BUILTIN_MODELS: &[BuiltinModel] = &[
+    BuiltinModel {
+        id: ids::CM,
+        name: "cm",
+        from_options: |o| Ok(Box::new(Cm::new(o.level))),
+        from_settings: |s| Ok(Box::new(Cm::from_settings(s)?)),
+    },
+    BuiltinModel {
+        id: ids::IID,
+        name: "iid",
+        from_options: |_| Ok(Box::new(Iid)),
+        from_settings: |s| {
+            if !s.is_empty() {
+                return Err(Error::bad_params("iid takes no settings"));
+            }
+            Ok(Box::new(Iid))
+        },
+    },
+    BuiltinModel {
+        id: ids::MIXTURE,
+        name: "mixture",
+        from_options: |o| Ok(Box::new(o.mixture()?)),
+        from_settings: |s| Ok(Box::new(Mixture::from_settings(s)?)),
+    },
+    BuiltinModel {
+        id: ids::GRID,
+        name: "grid",
+        from_options: |o| Ok(Box::new(Grid::new(o.level, o.width))),
+        from_settings: |s| Ok(Box::new(Grid::from_settings(s)?)),
+    },
+];
 
 /// The first model id for models outside kraft.
 const FIRST_USER_ID: u8 = 128;
@@ -319,21 +360,9 @@ impl Registry {
         let mut r = Registry {
             ctors: HashMap::new(),
         };
-        r.builtin_model(ids::IID, |settings| {
-            if !settings.is_empty() {
-                return Err(Error::bad_params("iid takes no settings"));
-            }
-            Ok(Box::new(Iid))
-        });
-        r.builtin_model(ids::CM, |settings| {
-            Ok(Box::new(Cm::from_settings(settings)?))
-        });
-        r.builtin_model(ids::MIXTURE, |settings| {
-            Ok(Box::new(Mixture::from_settings(settings)?))
-        });
-        r.builtin_model(ids::GRID, |settings| {
-            Ok(Box::new(Grid::from_settings(settings)?))
-        });
+        for m in BUILTIN_MODELS {
+            r.ctors.insert(m.id, Arc::new(m.from_settings));
+        }
         r
     }
 
@@ -361,13 +390,6 @@ impl Registry {
         Ok(())
     }
 
-    fn builtin_model<F>(&mut self, id: u8, ctor: F)
-    where
-        F: Fn(&[u8]) -> Result<Box<dyn Model>> + Send + Sync + 'static,
-    {
-        self.ctors.insert(id, Arc::new(ctor));
-    }
-
     /// Build the model for `id` with `settings`.
     ///
     /// # Errors
@@ -381,11 +403,8 @@ impl Registry {
 
 /// Name of a built-in model id, for display.
 pub fn model_name(id: u8) -> String {
-    match id {
-        ids::IID => "iid".to_string(),
-        ids::CM => "cm".to_string(),
-        ids::MIXTURE => "mixture".to_string(),
-        ids::GRID => "grid".to_string(),
-        other => format!("model #{other}"),
-    }
+    BUILTIN_MODELS
+        .iter()
+        .find(|m| m.id == id)
+        .map_or_else(|| format!("model #{id}"), |m| m.name.to_string())
 }

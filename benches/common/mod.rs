@@ -43,7 +43,7 @@ pub fn generated(name: &str, size: usize) -> Vec<u8> {
 /// `iid` for a model the level does not change).
 pub fn models() -> Vec<(String, kraft::Options)> {
     let mut out = Vec::new();
-    for name in kraft::model::BUILTIN {
+    for name in kraft::BUILTIN_MODELS.iter().map(|m| m.name) {
         let settings = |level| {
             kraft::Options::new()
                 .model(name)

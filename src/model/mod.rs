@@ -161,6 +161,3 @@ pub mod ids {
     /// [`super::Grid`].
     pub const GRID: u8 = 4;
 }
-
-/// Names of the built-in models, as accepted by `--model`.
-pub const BUILTIN: &[&str] = &["cm", "iid", "mixture", "grid"];

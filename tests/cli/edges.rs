@@ -381,11 +381,11 @@ fn corpus_gen_then_bench() {
             .map(|l| l.split_whitespace().nth(2).unwrap_or_default().to_string())
             .collect()
     };
-    let models = kraft::model::BUILTIN;
+    let models: Vec<&str> = kraft::BUILTIN_MODELS.iter().map(|m| m.name).collect();
     for name in &listed {
         let got = rows_of(&s, name);
         assert_eq!(got.len(), models.len(), "bench lines for {name} in:\n{s}");
-        for (g, m) in got.iter().zip(models) {
+        for (g, m) in got.iter().zip(&models) {
             assert!(
                 g == m || g.starts_with(&format!("{m}-l")),
                 "{g} for {m} in:\n{s}"

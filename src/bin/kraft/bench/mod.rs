@@ -250,9 +250,9 @@ fn mb_per_s(bytes: u64, seconds: f64) -> f64 {
 /// whose settings do not depend on the level runs once.
 fn kraft_compressors(a: &BenchArgs) -> Result<Vec<Compressor>, Failed> {
     let models: Vec<String> = match &a.models {
-        None => kraft::model::BUILTIN
+        None => kraft::BUILTIN_MODELS
             .iter()
-            .map(|s| s.to_string())
+            .map(|m| m.name.to_string())
             .collect(),
         Some(m) if m.len() == 1 && m[0] == "none" => Vec::new(),
         Some(m) => {
@@ -278,7 +278,11 @@ fn kraft_compressors(a: &BenchArgs) -> Result<Vec<Compressor>, Failed> {
                 .map_err(|e| {
                     fail(format!(
                         "{e} (models: {}, or `none`)",
-                        kraft::model::BUILTIN.join(", ")
+                        kraft::BUILTIN_MODELS
+                            .iter()
+                            .map(|m| m.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 })?;
             // Levels that build the same model run once.
