@@ -153,10 +153,16 @@ fn decompress_range(
     } else {
         a.files[0].display().to_string()
     };
-    // An indexed file: only the blocks the range is in.
-    if !stdin {
-        let file = std::fs::File::open(&a.files[0]).map_err(|e| fail(format!("{name}: {e}")))?;
-        if file.metadata().is_ok_and(|m| m.is_file()) {
+    // The input is opened once. An indexed regular file: only the blocks the range is
+    // in; anything else is decoded from its start, the range kept.
+    let input = if stdin {
+        Input::stdin()
+    } else {
+        Input::file(&a.files[0], STREAM).map_err(fail)?
+    };
+    let input = match input.seekable() {
+        Some(file) => {
+            let file: &std::fs::File = file;
             let opened = match prior {
                 Some(p) => kraft::Seekable::with_prior(io::BufReader::new(file), p),
                 None => kraft::Seekable::new(io::BufReader::new(file)),
@@ -170,16 +176,11 @@ fn decompress_range(
                     out.commit(None).map_err(|e| file_error(&name, e))?;
                     return Ok(());
                 }
-                Err(kraft::Error::NoIndex) => {}
+                Err(kraft::Error::NoIndex) => input.rewound().map_err(|e| file_error(&name, e))?,
                 Err(e) => return Err(file_error(&name, e)),
             }
         }
-    }
-    // Anything else: decoded from its start, the range kept.
-    let input = if stdin {
-        Input::stdin()
-    } else {
-        Input::file(&a.files[0], STREAM).map_err(fail)?
+        None => input,
     };
     let mut dec = decoder(input, a.common.memory_limit, a.threads, prior);
     io::copy(&mut (&mut dec).take(start), &mut io::sink()).map_err(|e| file_error(&name, e))?;

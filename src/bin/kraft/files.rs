@@ -134,6 +134,31 @@ fn regular_identity(m: &Metadata) -> Option<(u64, u64)> {
     m.is_file().then(|| (m.dev(), m.ino()))
 }
 
+impl Input {
+    /// The open file, for reading at any offset, when it is a regular file that
+    /// nothing has been read from.
+    pub fn seekable(&self) -> Option<&File> {
+        match self {
+            Input::File {
+                file,
+                meta,
+                read: 0,
+                ..
+            } if meta.is_file() => Some(file),
+            _ => None,
+        }
+    }
+
+    /// The same input again from its start, after [`Input::seekable`] reads.
+    pub fn rewound(self) -> io::Result<Input> {
+        if let Input::File { file, .. } = &self {
+            use std::io::Seek;
+            (&*file).seek(io::SeekFrom::Start(0))?;
+        }
+        Ok(self)
+    }
+}
+
 impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
