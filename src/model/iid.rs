@@ -27,10 +27,7 @@ impl Model for Iid {
     }
 
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
-        let mut counts = [0u64; 256];
-        for &b in block {
-            counts[usize::from(b)] += 1;
-        }
+        let counts = byte_counts(block);
         let freq = quantize(&counts);
         write_table(&freq, params);
         predictor(freq)
@@ -101,10 +98,7 @@ impl Model for Trained {
     }
 
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
-        let mut counts = [0u64; 256];
-        for &b in block {
-            counts[usize::from(b)] += 1;
-        }
+        let counts = byte_counts(block);
         let own = quantize(&counts);
         let mut table = Vec::new();
         write_table(&own, &mut table);
@@ -128,6 +122,15 @@ impl Model for Trained {
     fn memory(&self, block_size: usize) -> usize {
         Iid.memory(block_size)
     }
+}
+
+/// How often each byte value occurs in `block`.
+fn byte_counts(block: &[u8]) -> [u64; 256] {
+    let mut counts = [0u64; 256];
+    for &b in block {
+        counts[usize::from(b)] += 1;
+    }
+    counts
 }
 
 fn predictor(freq: [u32; 256]) -> Result<Predictor> {

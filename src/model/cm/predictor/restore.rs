@@ -26,50 +26,6 @@ pub(super) struct Journal {
 }
 
 impl Predictor {
-    /// The fields in which two models differ (debugging aid for tests).
-    #[cfg(test)]
-    pub fn differences(&self, o: &Predictor) -> Vec<&'static str> {
-        let mut d = Vec::new();
-        macro_rules! cmp { ($($f:ident),*) => { $( if self.$f != o.$f { d.push(stringify!($f)); } )* } }
-        cmp!(
-            hist,
-            c0,
-            bitpos,
-            c8,
-            c16,
-            c24,
-            c32,
-            word,
-            word_start,
-            after1,
-            after2,
-            prev_word,
-            prev_word2,
-            line_start,
-            prev_line_start,
-            order0,
-            table,
-            buckets,
-            hashes,
-            slots,
-            loc,
-            sm,
-            sm_index,
-            m,
-            ir,
-            direct,
-            direct_at,
-            direct_mask,
-            rec,
-            mixer,
-            selects,
-            final_mixer,
-            apm,
-            pr
-        );
-        d
-    }
-
     /// Whether two models are in the same state, journals aside.
     #[cfg(test)]
     pub fn same_state(&self, other: &Predictor) -> bool {
