@@ -60,13 +60,12 @@ mod prior;
 mod read;
 pub mod report;
 mod seek;
+mod train;
 mod write;
 
 pub use error::{CorruptKind, Error, Result};
-pub use options::{
-    BUILTIN_MODELS, BuiltinModel, DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options,
-    Registry, model_name,
-};
+pub use model::{BUILTIN_MODELS, BuiltinModel, model_name};
+pub use options::{DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry};
 pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
 pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};
 pub use report::{Report, Stats};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
-use crate::model::{Cm, Grid, Iid, Mixture, Model, Segment, ids};
+use crate::model::{BUILTIN_MODELS, Cm, Grid, Iid, Mixture, Model, Segment, ids};
 use crate::prior::Prior;
 
 /// The level used when none is given.
@@ -124,7 +124,7 @@ impl Options {
         self.compact
     }
 
-    /// Select a built-in model by name (see [`BUILTIN_MODELS`]).
+    /// Select a built-in model by name (see [`crate::BUILTIN_MODELS`]).
     pub fn model(mut self, name: &str) -> Self {
         self.model = name.to_string();
         self
@@ -275,56 +275,15 @@ impl Options {
             .iter()
             .find(|m| m.name == self.model)
             .ok_or_else(|| Error::UnknownModelName(self.model.clone()))?;
-        (entry.from_options)(self)
+        Ok(match entry.id {
+            ids::CM => Box::new(Cm::new(self.level)),
+            ids::IID => Box::new(Iid),
+            ids::MIXTURE => Box::new(self.mixture()?),
+            ids::GRID => Box::new(Grid::new(self.level, self.width)),
+            other => unreachable!("built-in model id {other} has no options"),
+        })
     }
 }
-
-/// A built-in model: its id in streams, its name for [`Options::model`] and `--model`,
-/// and how it is built from options (compressing) and from a stream's settings
-/// (decoding).
-pub struct BuiltinModel {
-    /// The id stored in the stream header ([`crate::model::ids`]).
-    pub id: u8,
-    /// The name.
-    pub name: &'static str,
-    /// The model the options select.
-    pub from_options: fn(&Options) -> Result<Box<dyn Model>>,
-    /// The model a stream's settings describe.
-    pub from_settings: fn(&[u8]) -> Result<Box<dyn Model>>,
-}
-
-/// kraft's own models: the one table that names them, numbers them and builds them.
-pub const BUILTIN_MODELS: &[BuiltinModel] = &[
-    BuiltinModel {
-        id: ids::CM,
-        name: "cm",
-        from_options: |o| Ok(Box::new(Cm::new(o.level))),
-        from_settings: |s| Ok(Box::new(Cm::from_settings(s)?)),
-    },
-    BuiltinModel {
-        id: ids::IID,
-        name: "iid",
-        from_options: |_| Ok(Box::new(Iid)),
-        from_settings: |s| {
-            if !s.is_empty() {
-                return Err(Error::bad_params("iid takes no settings"));
-            }
-            Ok(Box::new(Iid))
-        },
-    },
-    BuiltinModel {
-        id: ids::MIXTURE,
-        name: "mixture",
-        from_options: |o| Ok(Box::new(o.mixture()?)),
-        from_settings: |s| Ok(Box::new(Mixture::from_settings(s)?)),
-    },
-    BuiltinModel {
-        id: ids::GRID,
-        name: "grid",
-        from_options: |o| Ok(Box::new(Grid::new(o.level, o.width))),
-        from_settings: |s| Ok(Box::new(Grid::from_settings(s)?)),
-    },
-];
 
 /// The first model id for models outside kraft.
 const FIRST_USER_ID: u8 = 128;
@@ -399,12 +358,4 @@ impl Registry {
         let ctor = self.ctors.get(&id).ok_or(Error::UnknownModel(id))?;
         ctor(settings)
     }
-}
-
-/// Name of a built-in model id, for display.
-pub fn model_name(id: u8) -> String {
-    BUILTIN_MODELS
-        .iter()
-        .find(|m| m.id == id)
-        .map_or_else(|| format!("model #{id}"), |m| m.name.to_string())
 }

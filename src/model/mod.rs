@@ -161,3 +161,51 @@ pub mod ids {
     /// [`super::Grid`].
     pub const GRID: u8 = 4;
 }
+
+/// A built-in model: its id in streams, its name (for `Options::model` and `--model`),
+/// and how a decoder builds it from a stream's settings.
+pub struct BuiltinModel {
+    /// The id stored in the stream header ([`ids`]).
+    pub id: u8,
+    /// The name.
+    pub name: &'static str,
+    /// The model a stream's settings describe.
+    pub from_settings: fn(&[u8]) -> Result<Box<dyn Model>>,
+}
+
+/// kraft's own models: the one table that names and numbers them.
+pub const BUILTIN_MODELS: &[BuiltinModel] = &[
+    BuiltinModel {
+        id: ids::CM,
+        name: "cm",
+        from_settings: |s| Ok(Box::new(Cm::from_settings(s)?)),
+    },
+    BuiltinModel {
+        id: ids::IID,
+        name: "iid",
+        from_settings: |s| {
+            if !s.is_empty() {
+                return Err(crate::Error::bad_params("iid takes no settings"));
+            }
+            Ok(Box::new(Iid))
+        },
+    },
+    BuiltinModel {
+        id: ids::MIXTURE,
+        name: "mixture",
+        from_settings: |s| Ok(Box::new(Mixture::from_settings(s)?)),
+    },
+    BuiltinModel {
+        id: ids::GRID,
+        name: "grid",
+        from_settings: |s| Ok(Box::new(Grid::from_settings(s)?)),
+    },
+];
+
+/// Name of a model id, for display: a built-in model's name, else `model #id`.
+pub fn model_name(id: u8) -> String {
+    BUILTIN_MODELS
+        .iter()
+        .find(|m| m.id == id)
+        .map_or_else(|| format!("model #{id}"), |m| m.name.to_string())
+}
