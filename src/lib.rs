@@ -67,7 +67,9 @@ pub use error::{CorruptKind, Error, Result};
 pub use model::{BUILTIN_MODELS, BuiltinModel, model_name};
 pub use options::{DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry};
 pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
-pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect};
+pub use read::{
+    BlockInfo, DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect, list_blocks,
+};
 pub use report::{Report, Stats};
 pub use seek::Seekable;
 pub use write::Encoder;

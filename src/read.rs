@@ -613,9 +613,52 @@ impl<R: Read> Read for Decoder<R> {
 ///
 /// # Errors
 /// A damaged or truncated container.
-pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
-    let mut out = Vec::new();
+pub fn inspect<R: Read>(r: R) -> Result<Vec<StreamInfo>> {
+    walk(r, None)
+}
+
+/// Where one block is: what `kraft list` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockInfo {
+    /// The stream it is in (counting from 0, compact frames included).
+    pub stream: usize,
+    /// Its index in the stream.
+    pub block: u64,
+    /// Block kind ([`crate::format::BLOCK_MODELED`], `BLOCK_STORED`, `BLOCK_MODELED_X86`).
+    pub kind: u8,
+    /// Offset of its first original byte in the whole decoded output.
+    pub original_offset: u64,
+    /// Original bytes.
+    pub original_bytes: u64,
+    /// Offset of its frame in the input.
+    pub compressed_offset: u64,
+    /// Its frame and data bytes (for a compact frame, the whole frame).
+    pub compressed_bytes: u64,
+    /// The CRC-32 its frame states (for a compact frame, the check as stored).
+    pub crc: u32,
+}
+
+/// [`inspect`], and every block's place, without decoding any.
+///
+/// # Errors
+/// As [`inspect`].
+pub fn list_blocks<R: Read>(r: R) -> Result<(Vec<StreamInfo>, Vec<BlockInfo>)> {
+    let mut blocks = Vec::new();
+    let streams = walk(r, Some(&mut blocks))?;
+    Ok((streams, blocks))
+}
+
+fn walk<R: Read>(mut r: R, mut list: Option<&mut Vec<BlockInfo>>) -> Result<Vec<StreamInfo>> {
+    let mut out: Vec<StreamInfo> = Vec::new();
+    // Where the current stream starts, in the input and in the output.
+    let (mut at, mut original) = (0u64, 0u64);
     while let Some(start) = read_header(&mut r, out.is_empty(), &out)? {
+        if let Some(last) = out.last() {
+            if !matches!(start, Start::Index(_)) {
+                at += last.compressed_bytes;
+                original += last.content_size;
+            }
+        }
         let header = match start {
             Start::Index(index) => {
                 attach_index(&mut out, &index)?;
@@ -628,8 +671,19 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
                     return Err(Error::Truncated("compact frame"));
                 }
                 let check = Small::read_check(&mut r)?;
+                if let (Some(list), true) = (list.as_deref_mut(), small.raw_len > 0) {
+                    list.push(BlockInfo {
+                        stream: out.len(),
+                        block: 0,
+                        kind: small.kind,
+                        original_offset: original,
+                        original_bytes: small.raw_len,
+                        compressed_offset: at,
+                        compressed_bytes: small.encoded_len() as u64 + small.data_len,
+                        crc: check,
+                    });
+                }
                 out.push(StreamInfo {
-                    // The prior's id is not in the frame: `Some(0)` says there is one.
                     header: small.header(None),
                     blocks: u64::from(small.raw_len > 0),
                     stored_blocks: u64::from(small.kind == crate::format::BLOCK_STORED),
@@ -662,6 +716,18 @@ pub fn inspect<R: Read>(mut r: R) -> Result<Vec<StreamInfo>> {
             .map_err(|e| e.in_block(info.blocks))?
         {
             short = check_block_order(short, &frame, &info.header, info.blocks)?;
+            if let Some(list) = list.as_deref_mut() {
+                list.push(BlockInfo {
+                    stream: out.len(),
+                    block: info.blocks,
+                    kind: frame.kind,
+                    original_offset: original + info.content_size,
+                    original_bytes: frame.raw_len,
+                    compressed_offset: at + info.compressed_bytes,
+                    compressed_bytes: frame.encoded_len() as u64 + frame.data_len,
+                    crc: frame.crc,
+                });
+            }
             let skipped = io::copy(&mut (&mut r).take(frame.data_len), &mut io::sink())?;
             if skipped != frame.data_len {
                 return Err(Error::Corrupt {

@@ -167,3 +167,51 @@ fn an_indexed_stream_coded_with_a_prior_seeks_with_it() {
         &original[45_000..75_000]
     );
 }
+
+#[test]
+fn listed_blocks_are_where_the_index_says_and_tile_the_output() {
+    let original = data(120_000);
+    let indexed = kraft::compress(
+        &original,
+        &Options::new().model("iid").block_size(9_000).index(true),
+    )
+    .unwrap();
+    let small = kraft::compress(&original[..500], &Options::new().level(1)).unwrap();
+    let file = [small.clone(), indexed.clone()].concat();
+    let (streams, blocks) = kraft::list_blocks(&file[..]).unwrap();
+    assert_eq!(streams.len(), 2);
+    assert_eq!(blocks.len(), 1 + 14);
+    assert_eq!(blocks[0].compressed_offset, 0);
+    assert_eq!(blocks[0].compressed_bytes, small.len() as u64);
+    // Original offsets tile the output; each frame parses where it is said to be.
+    let mut next = 0;
+    for b in &blocks {
+        assert_eq!(b.original_offset, next);
+        next += b.original_bytes;
+        if b.stream == 1 {
+            let mut r = &file[b.compressed_offset as usize..];
+            let frame = kraft::format::BlockHeader::read_from(&mut r, 9_000)
+                .unwrap()
+                .unwrap();
+            assert_eq!(frame.raw_len, b.original_bytes);
+            assert_eq!(
+                frame.encoded_len() as u64 + frame.data_len,
+                b.compressed_bytes
+            );
+            assert_eq!(frame.crc, b.crc);
+        }
+    }
+    assert_eq!(next, 500 + original.len() as u64);
+    // The same places the index records.
+    let n = indexed.len();
+    let len = u32::from_le_bytes(indexed[n - 8..n - 4].try_into().unwrap()) as usize;
+    let index = kraft::format::Index::from_bytes(&indexed[n - len..]).unwrap();
+    let mut at = small.len() as u64 + index.header_len;
+    for (b, &(raw, packed)) in blocks[1..].iter().zip(&index.blocks) {
+        assert_eq!(
+            (b.compressed_offset, b.original_bytes, b.compressed_bytes),
+            (at, raw, packed)
+        );
+        at += packed;
+    }
+}

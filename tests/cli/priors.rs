@@ -196,3 +196,36 @@ fn range_reads_an_indexed_file_and_any_other_input() {
     fails1(kraft(d.path()).args(["d", "--range", "0:10", "bad.kft"]))
         .stderr(predicate::str::contains("index"));
 }
+
+#[test]
+fn list_shows_every_block_and_quits_quietly_when_its_reader_goes() {
+    let d = tempdir();
+    let data = text(100_000, 9);
+    write(d.path(), "f.txt", &data);
+    ok(kraft(d.path()).args(["c", "-l", "1", "--block-size", "16K", "f.txt"]));
+    let out = ok(kraft(d.path()).args(["list", "--json", "f.txt.kft"]));
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 100_000usize.div_ceil(16 << 10));
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["original_bytes"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 100_000);
+    assert_eq!(rows[1]["original_offset"], 16 << 10);
+    let text_out = ok(kraft(d.path()).args(["list", "f.txt.kft"]));
+    assert!(
+        stdout_of(&text_out).contains("7 block(s)"),
+        "{}",
+        stdout_of(&text_out)
+    );
+    // A reader that stops early: no panic.
+    let many = read(d.path().join("f.txt.kft")).repeat(200);
+    write(d.path(), "many.kft", &many);
+    let out = sh(
+        d.path(),
+        "\"$K\" list many.kft | head -1; exit ${PIPESTATUS[0]}",
+    );
+    assert_no_panic(&out);
+    fails1(kraft(d.path()).args(["list", "f.txt"]));
+}

@@ -8,6 +8,7 @@ mod corpus;
 mod decompress;
 mod files;
 mod info;
+mod list;
 mod report;
 mod test;
 mod train;
@@ -41,6 +42,8 @@ pub(crate) enum Command {
     Test(test::TestArgs),
     /// Show model, sizes, ratio, bits per byte and checksum of .kft files.
     Info(info::InfoArgs),
+    /// List every block of .kft files: original and compressed offsets, sizes, kind, CRC.
+    List(list::ListArgs),
     /// Entropy report of FILE under a model: achieved bits against the bounds; writes nothing.
     Report(report::ReportArgs),
     /// Compress, decompress and verify files (default: the generated corpora) with kraft's models and the peers on PATH: bits against entropy, speed, memory.
@@ -261,6 +264,7 @@ fn main() -> ExitCode {
         Command::Decompress(a) => decompress::decompress_all(&a),
         Command::Test(a) => test::test_all(&a),
         Command::Info(a) => info::info_all(&a),
+        Command::List(a) => list::list_all(&a),
         Command::Report(a) => report::report(&a),
         Command::Bench(a) => bench::run(&a),
         Command::Train(a) => train::train(&a),
@@ -307,6 +311,17 @@ pub(crate) struct Failed;
 pub(crate) fn fail(what: impl std::fmt::Display) -> Failed {
     eprintln!("kraft: {what}");
     Failed
+}
+
+/// Write `text` to standard output; a reader that went away (`kraft list f | head`)
+/// ends the command quietly, never in a panic.
+pub(crate) fn print_out(text: &str) -> Result<(), Failed> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Failed),
+        Err(e) => Err(fail(format!("standard output: {e}"))),
+    }
 }
 
 /// A failure while processing `name`; a reader that went away (`kraft d -c f.kft | head`)
