@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::files::Input;
-use crate::{Failed, STREAM, fail, train};
+use crate::{Failed, fail, read_only_input, train};
 
 #[derive(Args, Debug)]
 pub(crate) struct InfoArgs {
@@ -25,17 +24,7 @@ pub(crate) fn info_all(a: &InfoArgs) -> Result<(), Failed> {
     let mut ok = true;
     let mut rows = Vec::new();
     for path in &a.files {
-        let stdin = path.as_os_str() == "-";
-        let name = if stdin {
-            "stdin".to_string()
-        } else {
-            path.display().to_string()
-        };
-        let input = if stdin {
-            Ok(Input::stdin())
-        } else {
-            Input::file(path, STREAM)
-        };
+        let (name, input) = read_only_input(path);
         let streams = input.and_then(|i| {
             kraft::inspect(io::BufReader::new(i)).map_err(|e| format!("{name}: {e}"))
         });

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::files::Input;
 use std::fmt::Write as _;
 
-use crate::{Failed, STREAM, fail, print_out};
+use crate::{Failed, fail, print_out, read_only_input};
 
 #[derive(Args, Debug)]
 pub(crate) struct ListArgs {
@@ -26,17 +25,7 @@ pub(crate) fn list_all(a: &ListArgs) -> Result<(), Failed> {
     let mut rows = Vec::new();
     let mut text = String::new();
     for path in &a.files {
-        let stdin = path.as_os_str() == "-";
-        let name = if stdin {
-            "stdin".to_string()
-        } else {
-            path.display().to_string()
-        };
-        let input = if stdin {
-            Ok(Input::stdin())
-        } else {
-            Input::file(path, STREAM)
-        };
+        let (name, input) = read_only_input(path);
         let listed = input.and_then(|i| {
             kraft::list_blocks(io::BufReader::new(i)).map_err(|e| format!("{name}: {e}"))
         });

@@ -472,6 +472,16 @@ pub(crate) fn thread_count(n: usize) -> usize {
     if n == 0 { cores } else { n.min(cores) }
 }
 
+/// An input that is only read (`test`, `info`, `list`): `-` is stdin. Returns its name
+/// for messages, and the input or the message of why it cannot be opened.
+pub(crate) fn read_only_input(path: &Path) -> (String, Result<Input, String>) {
+    if path.as_os_str() == "-" {
+        ("stdin".to_string(), Ok(Input::stdin()))
+    } else {
+        (path.display().to_string(), Input::file(path, STREAM))
+    }
+}
+
 /// Inputs that nothing is named after (`test`, `info`): read as streams.
 pub(crate) const STREAM: Policy = Policy {
     force: false,

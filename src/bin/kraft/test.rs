@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::decompress::decoder;
-use crate::files::Input;
-use crate::{Failed, STREAM, copy, explain, fail, parse_size, train};
+use crate::{Failed, copy, explain, fail, parse_size, read_only_input, train};
 
 #[derive(Args, Debug)]
 pub(crate) struct TestArgs {
@@ -31,16 +30,13 @@ pub(crate) fn test_all(a: &TestArgs) -> Result<(), Failed> {
     let prior = a.prior.load()?;
     let mut ok = true;
     for path in &a.files {
-        let (input, name) = if path.as_os_str() == "-" {
-            (Input::stdin(), "stdin".to_string())
-        } else {
-            match Input::file(path, STREAM) {
-                Ok(i) => (i, path.display().to_string()),
-                Err(e) => {
-                    fail(e);
-                    ok = false;
-                    continue;
-                }
+        let (name, input) = read_only_input(path);
+        let input = match input {
+            Ok(i) => i,
+            Err(e) => {
+                fail(e);
+                ok = false;
+                continue;
             }
         };
         let mut dec = decoder(input, a.memory_limit, a.threads, prior.as_ref());
