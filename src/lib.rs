@@ -113,7 +113,7 @@ fn compress_stats(
         .or(one_block.then_some(data.len() as u64));
     let options = options.clone().content_size(declared);
     let mut out = Vec::new();
-    let mut core = write::Core::start(&mut out, &options, model)?;
+    let mut core = write::Core::start(&options, model)?;
     core.write_all(&mut out, model, data)?;
     let stats = core.finish(&mut out, model)?;
     Ok((out, stats))

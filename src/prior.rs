@@ -217,13 +217,14 @@ impl Prior {
         }
     }
 
-    /// The model that codes with this prior, built from a stream's model id and
-    /// settings (or from options: [`Prior::model_for`]).
+    /// The model that decodes a stream of model id `model` with `settings` coded with
+    /// this prior (what [`crate::Decoder`] builds, e.g. for [`crate::decoder_memory`];
+    /// from options: `Prior::model_for`).
     ///
     /// # Errors
     /// [`Error::PriorModel`] if the prior is for another model; the model's own errors
     /// for bad settings.
-    pub(crate) fn model(&self, model: u8, settings: &[u8]) -> Result<Box<dyn Model>> {
+    pub fn model_for_stream(&self, model: u8, settings: &[u8]) -> Result<Box<dyn Model>> {
         if model != self.inner.model {
             return Err(Error::PriorModel {
                 prior: self.model_name(),
@@ -249,23 +250,14 @@ impl Prior {
         })
     }
 
-    /// The model that decodes a stream of model id `model` with `settings` coded with
-    /// this prior (what [`crate::Decoder`] builds), e.g. for [`crate::decoder_memory`].
-    ///
-    /// # Errors
-    /// [`Error::PriorModel`] if the prior is for another model; bad settings.
-    pub fn model_for_stream(&self, model: u8, settings: &[u8]) -> Result<Box<dyn Model>> {
-        self.model(model, settings)
-    }
-
     /// The model that codes with this prior at `level`.
     pub(crate) fn model_for(&self, name: &str, level: u8) -> Result<Box<dyn Model>> {
         match name {
-            "cm" => self.model(ids::CM, &[level]),
-            "iid" => self.model(ids::IID, &[]),
+            "cm" => self.model_for_stream(ids::CM, &[level]),
+            "iid" => self.model_for_stream(ids::IID, &[]),
             "mixture" => match &self.inner.kind {
-                Kind::Mixture(t) => self.model(ids::MIXTURE, &t.settings()),
-                _ => self.model(ids::MIXTURE, &[]),
+                Kind::Mixture(t) => self.model_for_stream(ids::MIXTURE, &t.settings()),
+                _ => self.model_for_stream(ids::MIXTURE, &[]),
             },
             other => Err(Error::PriorModel {
                 prior: self.model_name(),

@@ -462,7 +462,7 @@ pub(crate) fn stream_model(
 ) -> Result<Box<dyn Model>> {
     match (header.prior, prior) {
         (None, _) => registry.build(header.model, &header.settings),
-        (Some(id), Some(p)) if p.id() == id => p.model(header.model, &header.settings),
+        (Some(id), Some(p)) if p.id() == id => p.model_for_stream(header.model, &header.settings),
         (Some(id), Some(p)) => Err(Error::PriorMismatch {
             stream: id,
             given: p.id(),

@@ -37,11 +37,7 @@ pub(crate) struct Core {
 
 impl Core {
     /// Validate options and prepare the stream header (written with the first block).
-    pub(crate) fn start<W: Write>(
-        _w: &mut W,
-        options: &Options,
-        model: &dyn Model,
-    ) -> Result<Core> {
+    pub(crate) fn start(options: &Options, model: &dyn Model) -> Result<Core> {
         options.validate()?;
         let block_size = options.block_size_for(model);
         let header = Header {
@@ -332,7 +328,7 @@ impl<W: Write> Encoder<W> {
     /// Start a stream with the built-in model chosen by `options`.
     ///
     /// # Errors
-    /// Invalid options, an unknown model name, or an error writing the header.
+    /// Invalid options or an unknown model name (the header is written with the first block, or as a compact frame at the end).
     pub fn new(inner: W, options: &Options) -> Result<Self> {
         let model = options.build_model()?;
         Self::with_model(inner, options, model)
@@ -343,9 +339,9 @@ impl<W: Write> Encoder<W> {
     /// `grid` do).
     ///
     /// # Errors
-    /// Invalid options or an error writing the header.
-    pub fn with_model(mut inner: W, options: &Options, model: Box<dyn Model>) -> Result<Self> {
-        let core = Core::start(&mut inner, options, model.as_ref())?;
+    /// Invalid options.
+    pub fn with_model(inner: W, options: &Options, model: Box<dyn Model>) -> Result<Self> {
+        let core = Core::start(options, model.as_ref())?;
         Ok(Encoder { inner, model, core })
     }
 

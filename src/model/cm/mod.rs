@@ -238,10 +238,10 @@ impl Model for Cm {
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
-            Some(p) => (
-                self.config.dna && p.dna,
-                !(self.config.dna && p.dna) && p.text_like,
-            ),
+            Some(p) => {
+                let dna = self.config.dna && p.dna;
+                (dna, !dna && p.text_like)
+            }
             None => {
                 let dna = self.config.dna && looks_like_dna(block);
                 (dna, !dna && looks_like_text(block))
