@@ -82,10 +82,11 @@ impl<R: Read + Seek> Seekable<R> {
             content_size: index.content_size(),
             crc: 0,
         };
-        let packed: u64 = index.blocks.iter().map(|b| b.1).sum();
-        if index.header_len != header.encoded_len() as u64
-            || index.header_len + packed + trailer.encoded_len() as u64 + index_len != end
-        {
+        let whole = index
+            .header_len
+            .saturating_add(index.packed_size())
+            .saturating_add(trailer.encoded_len() as u64 + index_len);
+        if index.header_len != header.encoded_len() as u64 || whole != end {
             return Err(Error::NoIndex);
         }
         let model = stream_model(&header, &Registry::builtin(), prior)?;

@@ -406,3 +406,19 @@ proptest! {
         prop_assert_eq!(decode_with(&packed, Some(&again)).unwrap(), record);
     }
 }
+
+#[test]
+fn a_compact_frame_head_with_huge_lengths_is_refused() {
+    // B5 4B, a cm level-1 descriptor, then the largest varint there is.
+    let mut v = vec![0xB5, 0x4B, 0x11];
+    v.extend_from_slice(&[0xff; 9]);
+    v.push(0x01);
+    v.extend_from_slice(&[0; 8]);
+    assert!(matches!(kraft::decompress(&v), Err(Error::Corrupt { .. })));
+    assert!(kraft::inspect(&v[..]).is_err());
+    // Just past the largest pair of lengths.
+    let max = 65_536u64 * 65_537 / 2 + 65_536;
+    let mut v = vec![0xB5, 0x4B, 0x11];
+    kraft::format::varint::write(&mut v, max + 1);
+    assert!(matches!(kraft::decompress(&v), Err(Error::Corrupt { .. })));
+}

@@ -215,3 +215,29 @@ fn listed_blocks_are_where_the_index_says_and_tile_the_output() {
         at += packed;
     }
 }
+
+#[test]
+fn an_index_with_huge_lengths_is_refused_without_overflow() {
+    let original = data(30_000);
+    let plain =
+        kraft::compress(&original, &Options::new().model("iid").block_size(10_000)).unwrap();
+    for blocks in [
+        vec![(1, u64::MAX), (1, u64::MAX)],
+        vec![(u64::MAX, 5), (u64::MAX, 5), (u64::MAX, 5)],
+    ] {
+        let index = kraft::format::Index {
+            header_len: 17,
+            blocks,
+        };
+        let forged = [&plain[..], &index.to_bytes()[..]].concat();
+        assert!(matches!(
+            Seekable::new(Cursor::new(&forged)),
+            Err(Error::NoIndex)
+        ));
+        assert!(matches!(
+            kraft::decompress(&forged),
+            Err(Error::Corrupt { .. })
+        ));
+        assert!(kraft::inspect(&forged[..]).is_err());
+    }
+}

@@ -100,8 +100,13 @@ impl Index {
         Ok(Index { header_len, blocks })
     }
 
-    /// Total original bytes.
+    /// Total original bytes (saturating: a damaged index cannot overflow it).
     pub fn content_size(&self) -> u64 {
-        self.blocks.iter().map(|b| b.0).sum()
+        self.blocks.iter().fold(0u64, |n, b| n.saturating_add(b.0))
+    }
+
+    /// Total frame and data bytes of the blocks (saturating).
+    pub fn packed_size(&self) -> u64 {
+        self.blocks.iter().fold(0u64, |n, b| n.saturating_add(b.1))
     }
 }

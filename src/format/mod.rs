@@ -301,6 +301,10 @@ impl Small {
             )));
         }
         let t = varint::read_from(r)?;
+        // Both lengths at most SMALL_MAX: checked before any arithmetic on t.
+        if t > SMALL_MAX * (SMALL_MAX + 1) / 2 + SMALL_MAX {
+            return Err(Error::corrupt("compact frame lengths out of range"));
+        }
         // raw_len is the largest n with n(n+1)/2 <= t.
         let mut raw_len = ((8 * u128::from(t) + 1).isqrt() as u64 - 1) / 2;
         while raw_len * (raw_len + 1) / 2 > t {
