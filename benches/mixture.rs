@@ -22,7 +22,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("mixture");
     g.throughput(bytes.clone());
     g.sample_size(10);
-    let model = Mixture::new(Segment::Fixed(8), Some(4), true).unwrap();
+    let model = Mixture::new()
+        .segment(Segment::Fixed(8))
+        .components(Some(4));
     g.bench_function("fit/m4", |b| {
         b.iter(|| {
             let mut params = Vec::new();
@@ -32,10 +34,11 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
     for (name, components) in [("m4", Some(4)), ("auto", None)] {
-        let options = kraft::Options::new()
-            .model("mixture")
-            .segment(Segment::Fixed(8))
-            .components(components);
+        let options = kraft::Options::new().model(
+            Mixture::new()
+                .segment(Segment::Fixed(8))
+                .components(components),
+        );
         let mut g = c.benchmark_group("compress/mixture");
         g.throughput(bytes.clone());
         g.sample_size(10);

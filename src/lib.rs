@@ -40,8 +40,8 @@
 //! - [`model`]: the [`model::Model`] trait and the built-in models;
 //! - `coder`: entropy coding with `constriction` (ANS and range coding);
 //! - [`filter`]: reversible transforms before a model (the x86 call filter);
-//! - [`format`]: the container (header, blocks, checksums; `docs/FORMAT.md`);
-//! - [`report`]: empirical entropies and the achieved-bits report;
+//! - [`format`](mod@format): the container (header, blocks, checksums; `docs/FORMAT.md`);
+//! - [`report`](mod@report): empirical entropies and the achieved-bits report;
 //! - [`corpus`]: synthetic sources with exactly known entropy.
 
 #![forbid(unsafe_code)]
@@ -53,6 +53,7 @@ pub mod corpus;
 mod error;
 pub mod filter;
 pub mod format;
+mod inspect;
 pub mod model;
 mod options;
 mod pbm;
@@ -64,12 +65,11 @@ mod train;
 mod write;
 
 pub use error::{CorruptKind, Error, Result};
+pub use inspect::{BlockInfo, StreamInfo, inspect, list_blocks};
 pub use model::{BUILTIN_MODELS, BuiltinModel, model_name};
-pub use options::{DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, Options, Registry};
+pub use options::{DEFAULT_BLOCK_SIZE, DEFAULT_LEVEL, DEFAULT_MODEL, ModelSpec, Options, Registry};
 pub use prior::{DEFAULT_PRIOR_SIZE, MAX_PRIOR_BODY, PRIOR_MAGIC, PRIOR_VERSION, Prior};
-pub use read::{
-    BlockInfo, DEFAULT_MEMORY_LIMIT, Decoder, StreamInfo, decoder_memory, inspect, list_blocks,
-};
+pub use read::{DEFAULT_MEMORY_LIMIT, Decoder, decoder_memory};
 pub use report::{Report, Stats};
 pub use seek::Seekable;
 pub use write::Encoder;
@@ -149,7 +149,7 @@ pub fn report(data: &[u8], options: &Options) -> Result<Report> {
     report_with(data, options, model.as_ref())
 }
 
-/// [`report`] for any model.
+/// [`report()`] for any model.
 ///
 /// # Errors
 /// As [`compress_with`].

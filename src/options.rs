@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_BLOCK_SIZE;
-use crate::model::{BUILTIN_MODELS, Cm, Grid, Iid, Mixture, Model, Segment, ids};
+use crate::model::{BUILTIN_MODELS, Cm, Grid, Iid, Mixture, Model, ids};
 use crate::prior::Prior;
 
 /// The level used when none is given.
@@ -16,7 +16,97 @@ pub const DEFAULT_MODEL: &str = "cm";
 /// Block size when none is given and the model states none ([`Model::block_size`]): 4 MiB.
 pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
 
+/// The model [`Options`] code with: a built-in model by name (the command line's form,
+/// built at the options' level), or a built-in model's own value, which carries its
+/// settings.
+///
+/// Every `&str` and every built-in model converts into one, so
+/// [`Options::model`] takes either:
+///
+/// ```
+/// use kraft::model::{Cm, Mixture, Segment};
+/// let by_name = kraft::Options::new().model("cm").level(9);
+/// let typed = kraft::Options::new().model(Cm::new(9));
+/// assert_eq!(by_name.get_level(), typed.get_level());
+/// let mixture = kraft::Options::new().model(Mixture::new().segment(Segment::Fixed(64)).components(Some(3)));
+/// assert_eq!(mixture.get_model(), "mixture");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelSpec {
+    /// A built-in model by name ([`crate::BUILTIN_MODELS`]), at [`Options::level`].
+    Named(String),
+    /// [`Cm`] with its level.
+    Cm(Cm),
+    /// [`Iid`].
+    Iid(Iid),
+    /// [`Mixture`] with its segmentation, components and bits-back choice.
+    Mixture(Mixture),
+    /// [`Grid`] with its level and raw width.
+    Grid(Grid),
+}
+
+impl From<&str> for ModelSpec {
+    fn from(name: &str) -> Self {
+        ModelSpec::Named(name.to_string())
+    }
+}
+
+impl From<String> for ModelSpec {
+    fn from(name: String) -> Self {
+        ModelSpec::Named(name)
+    }
+}
+
+impl From<&String> for ModelSpec {
+    fn from(name: &String) -> Self {
+        ModelSpec::Named(name.clone())
+    }
+}
+
+impl From<Cm> for ModelSpec {
+    fn from(m: Cm) -> Self {
+        ModelSpec::Cm(m)
+    }
+}
+
+impl From<Iid> for ModelSpec {
+    fn from(m: Iid) -> Self {
+        ModelSpec::Iid(m)
+    }
+}
+
+impl From<Mixture> for ModelSpec {
+    fn from(m: Mixture) -> Self {
+        ModelSpec::Mixture(m)
+    }
+}
+
+impl From<Grid> for ModelSpec {
+    fn from(m: Grid) -> Self {
+        ModelSpec::Grid(m)
+    }
+}
+
+impl ModelSpec {
+    /// The model's name.
+    pub fn name(&self) -> &str {
+        match self {
+            ModelSpec::Named(name) => name,
+            ModelSpec::Cm(_) => "cm",
+            ModelSpec::Iid(_) => "iid",
+            ModelSpec::Mixture(_) => "mixture",
+            ModelSpec::Grid(_) => "grid",
+        }
+    }
+}
+
 /// How to compress: model, level, block size.
+///
+/// The model is chosen by name and level (`.model("cm").level(9)`, the command line's
+/// form) or given as a value that carries its own settings (`.model(Cm::new(9))`,
+/// `.model(Mixture::new().segment(..))`, `.model(Grid::new(6).width(1728))`): see
+/// [`ModelSpec`].
 ///
 /// ```
 /// let opts = kraft::Options::new().model("iid").level(9).block_size(1 << 20);
@@ -24,15 +114,11 @@ pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
-    model: String,
+    model: ModelSpec,
     level: u8,
     block_size: Option<usize>,
     content_size: Option<u64>,
     threads: usize,
-    segment: Segment,
-    components: Option<usize>,
-    bits_back: bool,
-    width: Option<usize>,
     filters: bool,
     prior: Option<Prior>,
     compact: bool,
@@ -42,15 +128,11 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            model: DEFAULT_MODEL.to_string(),
+            model: ModelSpec::Named(DEFAULT_MODEL.to_string()),
             level: DEFAULT_LEVEL,
             block_size: None,
             content_size: None,
             threads: 1,
-            segment: Segment::Lines,
-            components: None,
-            bits_back: true,
-            width: None,
             filters: true,
             prior: None,
             compact: true,
@@ -82,7 +164,7 @@ impl Options {
     /// every block is coded after what the prior learned. The stream records the
     /// prior's id, and only a [`crate::Decoder`] given the same prior decodes it.
     pub fn prior(mut self, prior: &Prior) -> Self {
-        self.model = prior.model_name();
+        self.model = ModelSpec::Named(prior.model_name());
         self.prior = Some(prior.clone());
         self
     }
@@ -124,15 +206,23 @@ impl Options {
         self.compact
     }
 
-    /// Select a built-in model by name (see [`crate::BUILTIN_MODELS`]).
-    pub fn model(mut self, name: &str) -> Self {
-        self.model = name.to_string();
+    /// Select the model: a built-in one by name (see [`crate::BUILTIN_MODELS`]) or a
+    /// built-in model's value with its settings ([`ModelSpec`]).
+    pub fn model(mut self, model: impl Into<ModelSpec>) -> Self {
+        self.model = model.into();
         self
     }
 
-    /// Level 1 (fastest) to 9 (strongest).
+    /// Level 1 (fastest) to 9 (strongest), for a model chosen by name and for a `cm` or
+    /// `grid` value given (which takes this level, keeping its other settings); `iid`
+    /// and `mixture` have none.
     pub fn level(mut self, level: u8) -> Self {
         self.level = level;
+        self.model = match self.model {
+            ModelSpec::Cm(_) => ModelSpec::Cm(Cm::new(level)),
+            ModelSpec::Grid(g) => ModelSpec::Grid(g.level(level)),
+            other => other,
+        };
         self
     }
 
@@ -156,37 +246,6 @@ impl Options {
         self
     }
 
-    /// `mixture`: how a block is cut into segments (default: lines).
-    pub fn segment(mut self, segment: Segment) -> Self {
-        self.segment = segment;
-        self
-    }
-
-    /// `mixture`: the number of components, or `None` to choose it per block by
-    /// description length (the default).
-    pub fn components(mut self, components: Option<usize>) -> Self {
-        self.components = components;
-        self
-    }
-
-    /// `mixture`: bits-back coding (default) or the naive path.
-    pub fn bits_back(mut self, on: bool) -> Self {
-        self.bits_back = on;
-        self
-    }
-
-    /// Code the input as a raw bit grid of `pixels` a row (rows of ⌈pixels/8⌉ bytes, no
-    /// header); used by the `grid` model.
-    pub fn width(mut self, pixels: Option<usize>) -> Self {
-        self.width = pixels;
-        self
-    }
-
-    /// The raw grid width, if any.
-    pub fn get_width(&self) -> Option<usize> {
-        self.width
-    }
-
     /// The number of threads.
     pub fn get_threads(&self) -> usize {
         self.threads
@@ -194,12 +253,21 @@ impl Options {
 
     /// The selected model's name.
     pub fn get_model(&self) -> &str {
+        self.model.name()
+    }
+
+    /// The selected model, as given.
+    pub fn get_model_spec(&self) -> &ModelSpec {
         &self.model
     }
 
-    /// The selected level.
+    /// The level in force: a `cm` or `grid` value's own, else the one set.
     pub fn get_level(&self) -> u8 {
-        self.level
+        match &self.model {
+            ModelSpec::Cm(m) => m.level().unwrap_or(self.level),
+            ModelSpec::Grid(m) => m.level().unwrap_or(self.level),
+            _ => self.level,
+        }
     }
 
     /// The declared content size.
@@ -249,6 +317,11 @@ impl Options {
                 self.level
             )));
         }
+        match &self.model {
+            ModelSpec::Mixture(m) => m.validate()?,
+            ModelSpec::Grid(g) => g.validate()?,
+            _ => {}
+        }
         let bs = self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE) as u64;
         if bs == 0 || bs > MAX_BLOCK_SIZE {
             return Err(Error::InvalidOption(format!(
@@ -260,7 +333,12 @@ impl Options {
 
     /// The `mixture` model these options describe.
     pub(crate) fn mixture(&self) -> Result<Mixture> {
-        Mixture::new(self.segment, self.components, self.bits_back)
+        let m = match &self.model {
+            ModelSpec::Mixture(m) => m.clone(),
+            _ => Mixture::new(),
+        };
+        m.validate()?;
+        Ok(m)
     }
 
     /// Build the selected built-in model.
@@ -269,17 +347,30 @@ impl Options {
     /// [`Error::UnknownModelName`] if no built-in model has that name.
     pub fn build_model(&self) -> Result<Box<dyn Model>> {
         if let Some(prior) = &self.prior {
-            return prior.model_for(&self.model, self.level);
+            return prior.model_for(self.model.name(), self.level);
         }
+        let name = match &self.model {
+            ModelSpec::Named(name) => name,
+            ModelSpec::Cm(m) => return Ok(Box::new(m.clone())),
+            ModelSpec::Iid(m) => return Ok(Box::new(*m)),
+            ModelSpec::Mixture(m) => {
+                m.validate()?;
+                return Ok(Box::new(m.clone()));
+            }
+            ModelSpec::Grid(m) => {
+                m.validate()?;
+                return Ok(Box::new(m.clone()));
+            }
+        };
         let entry = BUILTIN_MODELS
             .iter()
-            .find(|m| m.name == self.model)
-            .ok_or_else(|| Error::UnknownModelName(self.model.clone()))?;
+            .find(|m| m.name == name)
+            .ok_or_else(|| Error::UnknownModelName(name.clone()))?;
         Ok(match entry.id {
             ids::CM => Box::new(Cm::new(self.level)),
             ids::IID => Box::new(Iid),
-            ids::MIXTURE => Box::new(self.mixture()?),
-            ids::GRID => Box::new(Grid::new(self.level, self.width)),
+            ids::MIXTURE => Box::new(Mixture::new()),
+            ids::GRID => Box::new(Grid::new(self.level)),
             other => unreachable!("built-in model id {other} has no options"),
         })
     }

@@ -6,35 +6,9 @@ use std::io::{self, Read};
 use crate::block;
 use crate::error::{CorruptKind, Error, Result};
 use crate::format::{BlockHeader, Header, Small, Start, Trailer};
+use crate::inspect::{StreamInfo, attach_index, check_block_order, read_header};
 use crate::model::Model;
 use crate::options::Registry;
-
-/// What a stream declared and what was checked, per stream read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StreamInfo {
-    /// The stream header.
-    pub header: Header,
-    /// Blocks decoded.
-    pub blocks: u64,
-    /// Blocks that were stored rather than modeled.
-    pub stored_blocks: u64,
-    /// Modeled blocks coded after a filter (the x86 filter).
-    pub filtered_blocks: u64,
-    /// Compressed bytes of the stream, header to trailer.
-    pub compressed_bytes: u64,
-    /// Original bytes.
-    pub content_size: u64,
-    /// CRC-32 of the original bytes (checked); for a compact frame read by [`inspect`],
-    /// the value stored (which a prior changes).
-    pub crc: u32,
-    /// The stream is a compact frame (`docs/FORMAT.md`).
-    pub compact: bool,
-    /// A block index follows the stream (its bytes are in `compressed_bytes`).
-    pub indexed: bool,
-    /// The stream was coded with a trained prior (whose id `header.prior` holds, when
-    /// known: a compact frame does not record it).
-    pub uses_prior: bool,
-}
 
 enum State {
     /// Before a stream header; `first` is true before the first one.
@@ -66,6 +40,11 @@ struct Body {
 
 /// Decompresses a kraft stream (or several concatenated) read from `R`.
 ///
+/// The decoder keeps no read buffer of its own and never reads past the bytes it
+/// decodes: give it a [`std::io::BufRead`] (a `BufReader<File>`, a byte slice) and it
+/// reads through that buffer; give it an unbuffered reader and it reads what it needs,
+/// block by block. [`Decoder::single_stream`] stops after one stream, leaving the rest.
+///
 /// Every block is checked against its CRC before any of its bytes are returned, and the
 /// stream's length and CRC against its trailer before end of file is reported, so a
 /// reader that reaches `Ok(0)` has received exactly the original data. Memory: at most
@@ -95,6 +74,8 @@ pub struct Decoder<R: Read> {
     memory_limit: Option<u64>,
     threads: usize,
     prior: Option<crate::Prior>,
+    /// Stop after the first stream or compact frame ([`Decoder::single_stream`]).
+    single: bool,
 }
 
 impl<R: Read> Decoder<R> {
@@ -116,7 +97,19 @@ impl<R: Read> Decoder<R> {
             memory_limit: Some(DEFAULT_MEMORY_LIMIT),
             threads: 1,
             prior: None,
+            single: false,
         }
+    }
+
+    /// Decode one stream (or compact frame) and stop after its last byte, leaving
+    /// whatever follows in the reader ([`Decoder::into_inner`]): for a kraft stream
+    /// inside another format. The decoder reads exactly the stream's bytes, so with a
+    /// [`std::io::BufRead`] reader nothing after them is consumed. A block index after
+    /// the stream is not read (it is left in the reader too).
+    #[must_use]
+    pub fn single_stream(mut self) -> Self {
+        self.single = true;
+        self
     }
 
     /// Decode up to `n` blocks at once, one thread each (0: one per core); the output
@@ -178,6 +171,10 @@ impl<R: Read> Decoder<R> {
                     return Err(Error::Io(io::Error::other(
                         "decoder failed earlier; no more data",
                     )));
+                }
+                State::Start { first: false } if self.single => {
+                    self.state = State::Done;
+                    return Ok(false);
                 }
                 State::Start { first } => match read_header(&mut self.inner, first, &self.streams)?
                 {
@@ -471,55 +468,6 @@ pub(crate) fn stream_model(
     }
 }
 
-/// An index follows the stream it describes: it must list that stream's blocks. Its
-/// bytes count as the stream's.
-fn attach_index(streams: &mut [StreamInfo], index: &crate::format::Index) -> Result<()> {
-    let last = streams
-        .last_mut()
-        .filter(|s| !s.compact && !s.indexed)
-        .ok_or_else(|| Error::corrupt("an index that follows no stream"))?;
-    if index.blocks.len() as u64 != last.blocks
-        || index.content_size() != last.content_size
-        || index.header_len != last.header.encoded_len() as u64
-    {
-        return Err(Error::corrupt(
-            "damaged index: it does not describe the stream before it",
-        ));
-    }
-    last.compressed_bytes += index.to_bytes().len() as u64;
-    last.indexed = true;
-    Ok(())
-}
-
-/// The next stream header; bytes after a complete stream that do not start one are
-/// [`Error::TrailingGarbage`], with their offset.
-fn read_header<R: Read>(r: &mut R, first: bool, done: &[StreamInfo]) -> Result<Option<Start>> {
-    match Start::read_from(r) {
-        Err(Error::BadMagic) if !first => Err(Error::TrailingGarbage {
-            offset: done.iter().map(|s| s.compressed_bytes).sum(),
-        }),
-        other => other,
-    }
-}
-
-/// Blocks are cut at the block size, so only the last block of a stream is shorter.
-/// Returns whether this block is short.
-fn check_block_order(
-    short_seen: bool,
-    frame: &BlockHeader,
-    header: &Header,
-    index: u64,
-) -> Result<bool> {
-    if short_seen {
-        return Err(Error::Corrupt {
-            block: Some(index),
-            kind: CorruptKind::Container,
-            what: "a block follows a block shorter than the block size".into(),
-        });
-    }
-    Ok(frame.raw_len < header.block_size)
-}
-
 /// The most memory decoding a stream with `header` can take, in bytes: the working set
 /// of `model` (built from the header's settings) for one block, plus three blocks' worth
 /// of buffers (the coded block, a word copy of it for the ANS coders, the decoded block).
@@ -605,151 +553,4 @@ impl<R: Read> Read for Decoder<R> {
         self.pos += n;
         Ok(n)
     }
-}
-
-/// Walk the frames of every stream in `r` without decoding any block: what `kraft info`
-/// shows. Sizes and structure are checked; block contents and checksums are not (use
-/// [`Decoder`] for that).
-///
-/// # Errors
-/// A damaged or truncated container.
-pub fn inspect<R: Read>(r: R) -> Result<Vec<StreamInfo>> {
-    walk(r, None)
-}
-
-/// Where one block is: what `kraft list` shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BlockInfo {
-    /// The stream it is in (counting from 0, compact frames included).
-    pub stream: usize,
-    /// Its index in the stream.
-    pub block: u64,
-    /// Block kind ([`crate::format::BLOCK_MODELED`], `BLOCK_STORED`, `BLOCK_MODELED_X86`).
-    pub kind: u8,
-    /// Offset of its first original byte in the whole decoded output.
-    pub original_offset: u64,
-    /// Original bytes.
-    pub original_bytes: u64,
-    /// Offset of its frame in the input.
-    pub compressed_offset: u64,
-    /// Its frame and data bytes (for a compact frame, the whole frame).
-    pub compressed_bytes: u64,
-    /// The CRC-32 its frame states (for a compact frame, the check as stored).
-    pub crc: u32,
-}
-
-/// [`inspect`], and every block's place, without decoding any.
-///
-/// # Errors
-/// As [`inspect`].
-pub fn list_blocks<R: Read>(r: R) -> Result<(Vec<StreamInfo>, Vec<BlockInfo>)> {
-    let mut blocks = Vec::new();
-    let streams = walk(r, Some(&mut blocks))?;
-    Ok((streams, blocks))
-}
-
-fn walk<R: Read>(mut r: R, mut list: Option<&mut Vec<BlockInfo>>) -> Result<Vec<StreamInfo>> {
-    let mut out: Vec<StreamInfo> = Vec::new();
-    // Where the current stream starts, in the input and in the output.
-    let (mut at, mut original) = (0u64, 0u64);
-    while let Some(start) = read_header(&mut r, out.is_empty(), &out)? {
-        if let Some(last) = out.last() {
-            if !matches!(start, Start::Index(_)) {
-                at += last.compressed_bytes;
-                original += last.content_size;
-            }
-        }
-        let header = match start {
-            Start::Index(index) => {
-                attach_index(&mut out, &index)?;
-                continue;
-            }
-            Start::Stream(header) => header,
-            Start::Small(small) => {
-                let skipped = io::copy(&mut (&mut r).take(small.data_len), &mut io::sink())?;
-                if skipped != small.data_len {
-                    return Err(Error::Truncated("compact frame"));
-                }
-                let check = Small::read_check(&mut r)?;
-                if let (Some(list), true) = (list.as_deref_mut(), small.raw_len > 0) {
-                    list.push(BlockInfo {
-                        stream: out.len(),
-                        block: 0,
-                        kind: small.kind,
-                        original_offset: original,
-                        original_bytes: small.raw_len,
-                        compressed_offset: at,
-                        compressed_bytes: small.encoded_len() as u64 + small.data_len,
-                        crc: check,
-                    });
-                }
-                out.push(StreamInfo {
-                    header: small.header(None),
-                    blocks: u64::from(small.raw_len > 0),
-                    stored_blocks: u64::from(small.kind == crate::format::BLOCK_STORED),
-                    filtered_blocks: u64::from(small.kind == crate::format::BLOCK_MODELED_X86),
-                    compressed_bytes: small.encoded_len() as u64 + small.data_len,
-                    content_size: small.raw_len,
-                    crc: check,
-                    compact: true,
-                    indexed: false,
-                    uses_prior: small.prior,
-                });
-                continue;
-            }
-        };
-        let mut info = StreamInfo {
-            compressed_bytes: header.encoded_len() as u64,
-            header,
-            blocks: 0,
-            stored_blocks: 0,
-            filtered_blocks: 0,
-            content_size: 0,
-            crc: 0,
-            compact: false,
-            indexed: false,
-            uses_prior: false,
-        };
-        info.uses_prior = info.header.prior.is_some();
-        let mut short = false;
-        while let Some(frame) = BlockHeader::read_from(&mut r, info.header.block_size)
-            .map_err(|e| e.in_block(info.blocks))?
-        {
-            short = check_block_order(short, &frame, &info.header, info.blocks)?;
-            if let Some(list) = list.as_deref_mut() {
-                list.push(BlockInfo {
-                    stream: out.len(),
-                    block: info.blocks,
-                    kind: frame.kind,
-                    original_offset: original + info.content_size,
-                    original_bytes: frame.raw_len,
-                    compressed_offset: at + info.compressed_bytes,
-                    compressed_bytes: frame.encoded_len() as u64 + frame.data_len,
-                    crc: frame.crc,
-                });
-            }
-            let skipped = io::copy(&mut (&mut r).take(frame.data_len), &mut io::sink())?;
-            if skipped != frame.data_len {
-                return Err(Error::Corrupt {
-                    block: Some(info.blocks),
-                    kind: CorruptKind::Container,
-                    what: "stream ends inside a block".into(),
-                });
-            }
-            info.compressed_bytes += frame.encoded_len() as u64 + frame.data_len;
-            info.content_size += frame.raw_len;
-            info.blocks += 1;
-            info.stored_blocks += u64::from(frame.kind == crate::format::BLOCK_STORED);
-            info.filtered_blocks += u64::from(frame.kind == crate::format::BLOCK_MODELED_X86);
-        }
-        let trailer = Trailer::read_from(&mut r)?;
-        trailer.check_size(&info.header, info.content_size)?;
-        info.compressed_bytes += trailer.encoded_len() as u64;
-        info.crc = trailer.crc;
-        out.push(info);
-    }
-    if out.is_empty() {
-        return Err(Error::Truncated("input is empty"));
-    }
-    Ok(out)
 }

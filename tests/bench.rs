@@ -3,6 +3,9 @@
 //!
 //! Peers: under `CI=true` the peer test fails when one is missing (CI installs them);
 //! elsewhere it says which are missing and checks the others.
+//!
+//! One file over 600 lines because it is one concept: every test drives the one command
+//! through the same helpers (a bench run, its JSON, the corpora it runs on).
 
 use std::collections::BTreeMap;
 use std::fs;

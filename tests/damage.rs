@@ -95,10 +95,11 @@ fn samples() -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
         (
             "mixture fixed",
             binary(3000, &mut rng),
-            Options::new()
-                .model("mixture")
-                .segment(Segment::Fixed(16))
-                .bits_back(false),
+            Options::new().model(
+                kraft::model::Mixture::new()
+                    .segment(Segment::Fixed(16))
+                    .bits_back(false),
+            ),
         ),
         ("grid", pbm(&mut rng), Options::new().model("grid")),
     ];

@@ -13,6 +13,11 @@ fn grid() -> Options {
     Options::new().model("grid")
 }
 
+/// `grid` coding a raw bit grid `width` pixels a row.
+fn raw_grid(width: usize) -> Options {
+    Options::new().model(Grid::new(kraft::DEFAULT_LEVEL).width(Some(width)))
+}
+
 fn round_trip(data: &[u8], options: &Options) -> usize {
     let packed = kraft::compress(data, options).unwrap();
     assert_eq!(kraft::decompress(&packed).unwrap(), data, "{options:?}");
@@ -70,22 +75,22 @@ fn raw_grids_round_trip() {
         .chunks(9 + 128)
         .flat_map(|c| c[9..].to_vec())
         .collect();
-    let sized = round_trip(&raw, &grid().width(Some(32)));
+    let sized = round_trip(&raw, &raw_grid(32));
     for w in [1, 7, 8, 9, 31, 33, 100, 1728] {
-        round_trip(&raw, &grid().width(Some(w)));
-        round_trip(&raw[..raw.len().min(w + 3)], &grid().width(Some(w)));
+        round_trip(&raw, &raw_grid(w));
+        round_trip(&raw[..raw.len().min(w + 3)], &raw_grid(w));
     }
     // Knowing the width is worth a lot on this data.
-    let wrong = round_trip(&raw, &grid().width(Some(40)));
+    let wrong = round_trip(&raw, &raw_grid(40));
     assert!(sized * 10 < wrong * 9, "{sized} vs {wrong}");
-    round_trip(&noise(3000, 5), &grid().width(Some(24)));
-    let err = kraft::compress(&raw, &grid().width(Some(0))).unwrap_err();
+    round_trip(&noise(3000, 5), &raw_grid(24));
+    let err = kraft::compress(&raw, &raw_grid(0)).unwrap_err();
     assert!(matches!(err, Error::InvalidOption(_)), "{err}");
 }
 
 #[test]
 fn parameters_are_validated() {
-    let m = Grid::new(6, None);
+    let m = Grid::new(6);
     let corrupt = |p: &[u8]| matches!(m.load(p, 100), Err(Error::Corrupt { .. }));
     assert!(corrupt(&[]));
     assert!(corrupt(&[4]));
@@ -177,7 +182,7 @@ fn calgary_pic_as_a_raw_grid() {
         return;
     };
     let data = std::fs::read(path).unwrap();
-    let size = round_trip(&data, &grid().width(Some(1728)));
+    let size = round_trip(&data, &raw_grid(1728));
     assert!(size < 25_000, "{size}");
 }
 

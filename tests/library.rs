@@ -1,6 +1,6 @@
 //! Library round trips, bounds and error handling.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use kraft::{Error, Options};
 use proptest::prelude::*;
@@ -89,40 +89,6 @@ fn table_for_all_256_symbols_is_small() {
     let data: Vec<u8> = (0..=255u8).cycle().take(1 << 16).collect();
     let r = kraft::report(&data, &Options::new().model("iid")).unwrap();
     assert!(r.params_bits / 8 <= 600);
-}
-
-#[test]
-fn streaming_matches_one_shot_and_any_write_pattern() {
-    let data = skewed(300_000, 7);
-    let opts = Options::default()
-        .block_size(64 << 10)
-        .content_size(Some(data.len() as u64));
-    let one_shot = kraft::compress(&data, &opts).unwrap();
-    let mut enc = kraft::Encoder::new(Vec::new(), &opts).unwrap();
-    for chunk in data.chunks(777) {
-        enc.write_all(chunk).unwrap();
-    }
-    let streamed = enc.finish().unwrap();
-    assert_eq!(one_shot, streamed);
-    let mut out = Vec::new();
-    let mut dec = kraft::Decoder::new(&streamed[..]);
-    let mut buf = [0u8; 1000];
-    loop {
-        let n = dec.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
-    assert_eq!(out, data);
-    assert_eq!(dec.streams()[0].blocks, 5);
-}
-
-#[test]
-fn concatenated_streams_decode_to_the_concatenation() {
-    let mut packed = kraft::compress(b"hello ", &Options::default()).unwrap();
-    packed.extend(kraft::compress(b"world", &Options::default()).unwrap());
-    assert_eq!(kraft::decompress(&packed).unwrap(), b"hello world");
 }
 
 #[test]
@@ -467,26 +433,6 @@ fn bits_back_reaches_the_marginal_code_length() {
 }
 
 #[test]
-fn try_finish_completes_the_stream_and_keeps_the_writer() {
-    use std::io::Write;
-    let data = b"finish me, then give the writer back".repeat(50);
-    let mut enc = kraft::Encoder::new(Vec::new(), &Options::default()).unwrap();
-    enc.write_all(&data).unwrap();
-    let stats = enc.try_finish().unwrap();
-    assert_eq!(stats.raw_bytes, data.len() as u64);
-    // Idempotent, and nothing may be written after it.
-    assert_eq!(enc.try_finish().unwrap(), stats);
-    assert!(enc.write_all(b"more").is_err());
-    let packed = enc.into_inner();
-    assert_eq!(packed.len() as u64, stats.compressed_bytes());
-    assert_eq!(kraft::decompress(&packed).unwrap(), data);
-    // Without it, into_inner gives a stream that decoders refuse.
-    let mut enc = kraft::Encoder::new(Vec::new(), &Options::default()).unwrap();
-    enc.write_all(&data).unwrap();
-    assert!(kraft::decompress(&enc.into_inner()).is_err());
-}
-
-#[test]
 fn a_registry_never_replaces_a_model() {
     let mut reg = kraft::Registry::builtin();
     for id in [0u8, 1, 2, 127] {
@@ -499,69 +445,6 @@ fn a_registry_never_replaces_a_model() {
     assert!(reg.register(128, |_| Ok(Box::new(Order1Model))).is_err());
     // The built-in models are still the ones built.
     assert_eq!(reg.build(2, &[6]).unwrap().name(), "cm");
-}
-
-#[test]
-fn decoding_on_several_threads_gives_the_same_bytes_and_errors() {
-    let data: Vec<u8> = (0..400_000u32)
-        .flat_map(|i| format!("{} ", (i * 7919) % 1000).into_bytes())
-        .take(600_000)
-        .collect();
-    let packed = kraft::compress(&data, &Options::new().level(1).block_size(64 << 10)).unwrap();
-    let blocks = kraft::inspect(&packed[..]).unwrap()[0].blocks;
-    assert!(blocks >= 9, "{blocks}");
-    for threads in [1, 2, 7] {
-        let mut out = Vec::new();
-        kraft::Decoder::new(&packed[..])
-            .threads(threads)
-            .read_all(&mut out)
-            .unwrap();
-        assert_eq!(out, data, "{threads} threads");
-        // Small reads too.
-        let mut dec = kraft::Decoder::new(&packed[..]).threads(threads);
-        let mut small = Vec::new();
-        let mut buf = [0u8; 777];
-        loop {
-            let n = std::io::Read::read(&mut dec, &mut buf).unwrap();
-            if n == 0 {
-                break;
-            }
-            small.extend_from_slice(&buf[..n]);
-        }
-        assert_eq!(small, data, "{threads} threads, small reads");
-    }
-    // A damaged block in the middle, a stream cut inside a block, a damaged trailer:
-    // the blocks before come out, then the error, the same for any thread count, and
-    // later reads fail too.
-    let mut flipped = packed.clone();
-    let at = flipped.len() / 2;
-    flipped[at] ^= 0x10;
-    let cut = packed[..packed.len() * 2 / 3].to_vec();
-    let mut trailer = packed.clone();
-    let last = trailer.len() - 1;
-    trailer[last] ^= 0x01;
-    for bad in [flipped, cut, trailer] {
-        let mut expected = None;
-        for threads in [1, 2, 7] {
-            let mut dec = kraft::Decoder::new(&bad[..]).threads(threads);
-            let mut out = Vec::new();
-            let err = dec.read_all(&mut out).unwrap_err().to_string();
-            assert!(
-                data.starts_with(&out),
-                "{threads} threads: only checked bytes"
-            );
-            assert!(out.len() % (64 << 10) == 0 || out.len() == data.len());
-            assert!(
-                dec.read_all(&mut Vec::new()).is_err(),
-                "{threads} threads: failed for good"
-            );
-            let seen = (out.len(), err);
-            match &expected {
-                None => expected = Some(seen),
-                Some(e) => assert_eq!(&seen, e, "{threads} threads"),
-            }
-        }
-    }
 }
 
 #[test]

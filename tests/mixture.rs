@@ -2,15 +2,16 @@
 //! against the true model of a generated mixture source, and damaged input.
 
 use kraft::Options;
-use kraft::model::Segment;
+use kraft::model::{Mixture, Segment};
 use proptest::prelude::*;
 
 fn mixture(segment: Segment, components: Option<usize>, bits_back: bool) -> Options {
-    Options::new()
-        .model("mixture")
-        .segment(segment)
-        .components(components)
-        .bits_back(bits_back)
+    Options::new().model(
+        Mixture::new()
+            .segment(segment)
+            .components(components)
+            .bits_back(bits_back),
+    )
 }
 
 fn roundtrip(data: &[u8], options: &Options) -> Vec<u8> {

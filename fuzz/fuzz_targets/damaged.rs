@@ -19,10 +19,11 @@ fuzz_target!(|data: &[u8]| {
         1 => Options::new().model("cm").level(1),
         2 => Options::new().model("cm").level(6).block_size(256),
         3 => Options::new().model("mixture"),
-        4 => Options::new()
-            .model("mixture")
-            .segment(Segment::Fixed(5))
-            .bits_back(false),
+        4 => Options::new().model(
+            kraft::model::Mixture::new()
+                .segment(Segment::Fixed(5))
+                .bits_back(false),
+        ),
         _ => Options::new().model("grid"),
     };
     let Ok(mut packed) = kraft::compress(original, &options) else {

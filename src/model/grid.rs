@@ -61,9 +61,11 @@ use crate::error::{Error, Result};
 use crate::pbm::{HeaderParser, Parse, scan_pbm};
 
 mod bits;
+mod mixer;
 
 pub use crate::pbm::{MAX_WIDTH, looks_like_pbm};
 use bits::GridBits;
+use mixer::Mixer;
 
 /// Rows kept of the image being coded (the templates reach 3 rows up).
 const RING: usize = 4;
@@ -78,20 +80,53 @@ const CUTS: [i64; 5] = [2, 4, 5, 10, 13];
 const FLAG_WRAP: u8 = 1;
 const FLAG_RAW: u8 = 2;
 
-/// The `grid` model.
-#[derive(Clone, Debug)]
+/// The `grid` model: `Grid::new(level)` codes PBM images (and other input as one row);
+/// `.width(pixels)` codes the input as a raw bit grid of that many pixels a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grid {
     level: u8,
     width: Option<usize>,
 }
 
 impl Grid {
-    /// `grid` at `level` (1..=9); `width`: code the input as a raw bit grid of that many
-    /// pixels a row (no PBM parsing).
-    pub fn new(level: u8, width: Option<usize>) -> Grid {
+    /// `grid` at `level` (1..=9).
+    pub fn new(level: u8) -> Grid {
         Grid {
             level: level.clamp(1, 9),
-            width,
+            width: None,
+        }
+    }
+
+    /// The same model at another level.
+    #[must_use]
+    pub fn level(mut self, level: u8) -> Grid {
+        self.level = level.clamp(1, 9);
+        self
+    }
+
+    /// Code the input as a raw bit grid of `pixels` a row (rows of ⌈pixels/8⌉ bytes,
+    /// no header; 1 to [`MAX_WIDTH`]), or `None` to parse PBM (the default).
+    #[must_use]
+    pub fn width(mut self, pixels: Option<usize>) -> Grid {
+        self.width = pixels;
+        self
+    }
+
+    /// The raw width, if any.
+    pub fn raw_width(&self) -> Option<usize> {
+        self.width
+    }
+
+    /// Check the raw width's range.
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a width of 0 or above [`MAX_WIDTH`].
+    pub fn validate(&self) -> Result<()> {
+        match self.width {
+            Some(w) if w == 0 || w > MAX_WIDTH => Err(Error::InvalidOption(format!(
+                "width {w} (must be 1 to {MAX_WIDTH})"
+            ))),
+            _ => Ok(()),
         }
     }
 
@@ -101,7 +136,7 @@ impl Grid {
     /// [`Error::Corrupt`] for anything but one byte in 1..=9.
     pub fn from_settings(settings: &[u8]) -> Result<Grid> {
         match settings {
-            [l @ 1..=9] => Ok(Grid::new(*l, None)),
+            [l @ 1..=9] => Ok(Grid::new(*l)),
             _ => Err(Error::bad_params(
                 "grid settings must be one level byte 1..=9",
             )),
@@ -131,12 +166,8 @@ impl Model for Grid {
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         let start = params.len();
         let mut flags = 0u8;
-        if let Some(w) = self.width {
-            if w == 0 || w > MAX_WIDTH {
-                return Err(Error::InvalidOption(format!(
-                    "width {w} (must be 1 to {MAX_WIDTH})"
-                )));
-            }
+        self.validate()?;
+        if self.width.is_some() {
             flags |= FLAG_RAW;
         }
         if detect_wrap(block, self.width) {
@@ -305,26 +336,6 @@ impl Counts {
     }
 }
 
-/// Logistic mixers over one input vector, each with weight sets selected by a context;
-/// weights (2^32 = 1) learn w += η x (bit − p), rounded to nearest, with η decaying
-/// per weight set from `hi` to `lo` (η = rate / 2^16 per nat of input).
-struct Mixer {
-    n: usize,
-    w: Vec<Vec<i64>>,
-    seen: Vec<Vec<u32>>,
-    x: Vec<i32>,
-    sel: Vec<usize>,
-    dot: Vec<i32>,
-    p: Vec<u32>,
-}
-
-/// Mixer learning rates: from `RATE_HI` for a new weight set down to `RATE_LO`, halfway
-/// after `DECAY` updates. Inputs near ±5 nats (low temperatures) make every step large,
-/// so the settled rate is small.
-const RATE_LO: i64 = 16;
-const RATE_HI: i64 = 400;
-const DECAY: i64 = 4096;
-
 /// Templates from this one on also see which value is the image's majority so far.
 const MAJORITY_FROM: usize = 1;
 /// A majority counts when it leads by more than 1/MAJORITY_MARGIN of the pixels so far.
@@ -334,52 +345,6 @@ const MAJORITY_MARGIN: u64 = 8;
 const ALPHA: u32 = 8;
 /// Largest n0 + n1 of a template's context before both are halved.
 const COUNT_LIMIT: u32 = 65000;
-
-impl Mixer {
-    fn new(n: usize, sets: &[usize], init: i64) -> Mixer {
-        Mixer {
-            n,
-            w: sets.iter().map(|&s| vec![init; s * n]).collect(),
-            seen: sets.iter().map(|&s| vec![0; s]).collect(),
-            x: vec![0; n],
-            sel: vec![0; sets.len()],
-            dot: vec![0; sets.len()],
-            p: vec![32768; sets.len()],
-        }
-    }
-
-    fn mix(&mut self, lg: &Logistic, sel: &[usize]) {
-        for (j, &s) in sel.iter().enumerate() {
-            self.sel[j] = s;
-            let w = &self.w[j][s * self.n..(s + 1) * self.n];
-            let dot: i64 = self
-                .x
-                .iter()
-                .zip(w)
-                .map(|(&x, &w)| (i64::from(x) * w) >> 16)
-                .sum();
-            let d = (dot >> 16).clamp(-2047, 2047) as i32;
-            self.dot[j] = d;
-            self.p[j] = lg.squash(d);
-        }
-    }
-
-    fn update(&mut self, bit: bool) {
-        let (lo, hi) = (RATE_LO, RATE_HI);
-        for j in 0..self.w.len() {
-            let s = self.sel[j];
-            let err = (i64::from(bit) << 16) - i64::from(self.p[j]);
-            let seen = &mut self.seen[j][s];
-            let rate = lo + (hi - lo) * DECAY / (DECAY + i64::from(*seen));
-            *seen = seen.saturating_add(1);
-            let w = &mut self.w[j][s * self.n..(s + 1) * self.n];
-            for (w, &x) in w.iter_mut().zip(&self.x) {
-                let d = (i64::from(x) * err * rate + (1 << 7)) >> 8;
-                *w = (*w + d).clamp(-(1 << 38), 1 << 38);
-            }
-        }
-    }
-}
 
 /// What the stream is at the current byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use crate::format::varint;
 ///
 /// The code length is within a few thousandths of a percent of N·H0 (the empirical
 /// order-0 entropy of the block) plus the table.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Iid;
 
 impl Model for Iid {

@@ -16,11 +16,14 @@ use predicates::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod damage;
 mod edges;
 mod files;
+mod inspect;
 mod limits;
 mod options;
 mod priors;
+mod special;
 
 // ---------------------------------------------------------------------------------------
 // Helpers

@@ -192,14 +192,24 @@ impl ModelArgs {
             .level
             .or(prior.map(kraft::Prior::level))
             .unwrap_or(kraft::DEFAULT_LEVEL);
+        // The string form for every model; the models with options of their own get
+        // their value, built from the flags.
+        let spec = match model {
+            "grid" if prior.is_none() => kraft::ModelSpec::Grid(
+                kraft::model::Grid::new(level).width(self.width.map(|w| w as usize)),
+            ),
+            "mixture" if prior.is_none() => kraft::ModelSpec::Mixture(
+                kraft::model::Mixture::new()
+                    .segment(self.segment.unwrap_or(kraft::model::Segment::Lines))
+                    .components(self.components.and_then(|c| c.0))
+                    .bits_back(self.bits_back.as_deref() != Some("off")),
+            ),
+            name => kraft::ModelSpec::from(name),
+        };
         let o = kraft::Options::new()
-            .model(model)
+            .model(spec)
             .level(level)
-            .threads(threads)
-            .width(self.width.map(|w| w as usize))
-            .segment(self.segment.unwrap_or(kraft::model::Segment::Lines))
-            .components(self.components.and_then(|c| c.0))
-            .bits_back(self.bits_back.as_deref() != Some("off"));
+            .threads(threads);
         let o = match self.block_size {
             Some(b) => o.block_size(b),
             None => o,
