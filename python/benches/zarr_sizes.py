@@ -22,7 +22,7 @@ from kraft.numcodecs import Kraft
 
 def arrays():
     rng = np.random.default_rng(2026)
-    n = 1024
+    n = 512
     walk = np.cumsum(rng.integers(-4, 5, size=(n, n)), axis=1).astype("<i4")
     y, x = np.mgrid[0:n, 0:n] / n
     field = (15 + 10 * np.sin(6 * x) * np.cos(4 * y) + rng.normal(0, 0.05, size=(n, n))).astype("<f4")
@@ -50,7 +50,7 @@ def main():
     root = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp()
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster):
         for name, a in arrays().items():
-            print(f"\n{name}: {a.shape} {a.dtype}, {a.nbytes:,} bytes, chunks of 256x256")
+            print(f"\n{name}: {a.shape} {a.dtype}, {a.nbytes:,} bytes, chunks of 128x128")
             for label, spec in codecs(a.dtype).items():
                 if spec is None:
                     continue
@@ -58,11 +58,11 @@ def main():
                 path = os.path.join(root, "a.zarr")
                 shutil.rmtree(path, ignore_errors=True)
                 z = zarr.create_array(
-                    store=path, shape=a.shape, chunks=(256, 256), dtype=a.dtype, zarr_format=2,
+                    store=path, shape=a.shape, chunks=(128, 128), dtype=a.dtype, zarr_format=2,
                     filters=filters or None, compressors=compressor,
                 )
                 start = time.perf_counter()
-                da.store(da.from_array(a, chunks=(256, 256)), z, lock=False)
+                da.store(da.from_array(a, chunks=(128, 128)), z, lock=False)
                 write = time.perf_counter() - start
                 start = time.perf_counter()
                 back = da.from_zarr(path).compute()
