@@ -468,10 +468,10 @@ fn corruption_says_which_part_of_the_stream_is_wrong() {
     let mut v = packed.clone();
     v[at] = 9;
     assert_eq!(kind(kraft::decompress(&v)), Some(CorruptKind::Container));
-    // The parameters: cm flag bits the level does not allow (bit 6).
+    // The parameters: a cm flag bit no level allows (bit 7).
     let mut v = packed.clone();
     assert_eq!(v[data_at], 1, "one byte of parameters");
-    v[data_at + 1] |= 0x40;
+    v[data_at + 1] |= 0x80;
     assert_eq!(kind(kraft::decompress(&v)), Some(CorruptKind::Parameters));
     // The payload: words left over after the last symbol (two zero words appended and
     // the data length grown to cover them; the decoder takes one zero word past the end

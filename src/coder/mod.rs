@@ -152,16 +152,25 @@ pub fn encode_sealed(predictor: Predictor, data: &[u8], seal: Seal) -> Result<Co
         Predictor::Bits(mut model) => {
             let mut enc = DefaultRangeEncoder::new();
             let mut ideal = Ideal::new();
-            let mut it = data.iter();
-            let mut cur = 0u8;
-            let mut pos = 8;
-            drive_bits(model.as_mut(), data.len(), |p| {
-                if pos == 8 {
-                    cur = *it.next().expect("driver asks for exactly 8·len bits");
-                    pos = 0;
-                }
-                let bit = (cur >> (7 - pos)) & 1 == 1;
-                pos += 1;
+            let (mut at, mut pos) = (0usize, 0u32);
+            drive_bits(model.as_mut(), data.len(), |d| {
+                let (bit, p) = match d {
+                    Decision::Bit(p) => {
+                        let bit = (data[at] >> (7 - pos)) & 1 == 1;
+                        pos += 1;
+                        if pos == 8 {
+                            (at, pos) = (at + 1, 0);
+                        }
+                        (bit, p)
+                    }
+                    Decision::Run(p, run) => {
+                        let hit = data[at..].starts_with(run);
+                        if hit {
+                            at += run.len();
+                        }
+                        (hit, p)
+                    }
+                };
                 ideal.add(if bit { p.p1() } else { ONE - p.p1() });
                 enc.encode_symbol(bit, p).map_err(|_| impossible())?;
                 Ok(bit)
@@ -223,15 +232,24 @@ pub fn decode_sealed(
             let mut dec = range_decoder(payload, seal)?;
             let mut cur = 0u8;
             let mut pos = 0;
-            drive_bits(model.as_mut(), len, |p| {
-                let bit = dec.decode_symbol(p).map_err(range_error)?;
-                cur = (cur << 1) | u8::from(bit);
-                pos += 1;
-                if pos == 8 {
-                    out.push(cur);
-                    pos = 0;
+            drive_bits(model.as_mut(), len, |d| match d {
+                Decision::Bit(p) => {
+                    let bit = dec.decode_symbol(p).map_err(range_error)?;
+                    cur = (cur << 1) | u8::from(bit);
+                    pos += 1;
+                    if pos == 8 {
+                        out.push(cur);
+                        pos = 0;
+                    }
+                    Ok(bit)
                 }
-                Ok(bit)
+                Decision::Run(p, run) => {
+                    let hit = dec.decode_symbol(p).map_err(range_error)?;
+                    if hit {
+                        out.extend_from_slice(run);
+                    }
+                    Ok(hit)
+                }
             })?;
             range_finished(dec)
         }
@@ -252,18 +270,49 @@ where
     Ok(())
 }
 
-/// The one loop both directions of [`Predictor::Bits`] run: 8 decisions per byte, most
-/// significant bit first; each is predicted, coded (in `code`), then learned.
+/// A binary decision [`drive_bits`] hands its coder.
+pub enum Decision<'a> {
+    /// The next bit of a byte.
+    Bit(Bit),
+    /// Whether the next bytes are these (1: they are), at a byte boundary.
+    Run(Bit, &'a [u8]),
+}
+
+/// The one loop both directions of [`Predictor::Bits`] run: at each byte boundary a
+/// run the model states ([`BitModel::run`]) as one decision, and otherwise (or when the
+/// run does not come) 8 decisions for the byte, most significant bit first; each is
+/// predicted, coded (in `code`, which returns the decision's value), then learned.
+///
+/// # Errors
+/// The coder's, and [`Error::Model`] for a run of no bytes or past the block's end.
 pub fn drive_bits<M, F>(model: &mut M, len: usize, mut code: F) -> Result<()>
 where
     M: BitModel + ?Sized,
-    F: FnMut(Bit) -> Result<bool>,
+    F: FnMut(Decision<'_>) -> Result<bool>,
 {
-    for _ in 0..len {
+    let mut run = Vec::new();
+    let mut left = len;
+    while left > 0 {
+        run.clear();
+        if let Some(p) = model.run(left, &mut run) {
+            if run.is_empty() || run.len() > left {
+                return Err(Error::Model(format!(
+                    "a run of {} bytes with {left} left",
+                    run.len()
+                )));
+            }
+            let hit = code(Decision::Run(Bit::new(p), &run))?;
+            model.run_result(hit, &run);
+            if hit {
+                left -= run.len();
+                continue;
+            }
+        }
         for _ in 0..8 {
-            let bit = code(Bit::new(model.p1()))?;
+            let bit = code(Decision::Bit(Bit::new(model.p1())))?;
             model.update(bit);
         }
+        left -= 1;
     }
     Ok(())
 }

@@ -71,9 +71,23 @@ pub trait ByteModel: Send {
 
 /// An adaptive model over binary decisions (the bits of each byte, MSB first):
 /// `p1`, then `update` with the bit coded.
+///
+/// At each byte boundary the coder first asks [`BitModel::run`]: a model that is sure
+/// of the next bytes (a long match) may state them, and they are coded as one decision
+/// (these bytes, or not); then [`BitModel::run_result`] tells it which. On a hit the
+/// bytes are not coded bit by bit; on a miss (and when there is no run) the byte is.
 pub trait BitModel: Send {
     /// P(next bit = 1) in units of 2^-16; clamped into `1..=65535` by the coder.
     fn p1(&mut self) -> u32;
     /// Learn the bit that was coded.
     fn update(&mut self, bit: bool);
+    /// At a byte boundary, with `left` bytes of the block to come: the bytes the model
+    /// predicts next, appended to the empty `run` (1 to `left` of them), and P(they
+    /// come), in units of 2^-16; or `None` (the default) to code the next byte bit by bit.
+    fn run(&mut self, _left: usize, _run: &mut Vec<u8>) -> Option<u32> {
+        None
+    }
+    /// Whether the `run` just stated came (`hit`): on a hit, the model learns those
+    /// bytes and the coder goes on after them.
+    fn run_result(&mut self, _hit: bool, _run: &[u8]) {}
 }

@@ -80,6 +80,9 @@ pub struct Config {
     /// Block bytes per bucket of the shared table, per context: fewer buckets mean fewer
     /// pages to clear and to miss in, and more collisions.
     pub bytes_per_bucket: usize,
+    /// Long-match runs (block flag bit 6): deep in a match, the next bytes it predicts
+    /// are coded as one decision, and the model skips learning them.
+    pub runs: bool,
 }
 
 impl Config {
@@ -113,6 +116,7 @@ impl Config {
             match_bits: 22,
             table_bits,
             bytes_per_bucket: if level >= 7 { 6 } else { 12 },
+            runs: false,
         }
     }
 
@@ -193,6 +197,13 @@ impl BitModel for Bits {
     fn update(&mut self, bit: bool) {
         self.0.update(bit)
     }
+    #[inline]
+    fn run(&mut self, left: usize, run: &mut Vec<u8>) -> Option<u32> {
+        self.0.run(left, run)
+    }
+    fn run_result(&mut self, hit: bool, run: &[u8]) {
+        self.0.run_result(hit, run)
+    }
 }
 
 impl Model for Cm {
@@ -219,8 +230,10 @@ impl Model for Cm {
     /// The block parameter is one byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
     /// among those the level allows (text gets word and column contexts, binary data
-    /// sparse and record ones, DNA the inverted-repeat model), and bit 3: the model
-    /// learns the built-in primer before the block.
+    /// sparse and record ones, DNA the inverted-repeat model), bit 3: the model
+    /// learns the built-in primer before the block, and bit 6: long-match runs, for a
+    /// large block (no prior, not DNA) that repeats a stretch of at least
+    /// [`LONG_REPEAT`] bytes.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -252,6 +265,15 @@ impl Model for Cm {
         if self.config.column && text {
             flags |= 16;
         }
+        // Runs pay where a block repeats long stretches; a small block or one coded
+        // with a kept (primed) model keeps its flags as they were.
+        if !dna
+            && self.primer.is_none()
+            && self.working_set(block.len()) > PRIMED_MAX
+            && has_long_repeat(block)
+        {
+            flags |= 64;
+        }
         params.push(flags);
         self.load(params, block.len())
     }
@@ -261,6 +283,7 @@ impl Model for Cm {
             return Err(Error::bad_params("cm block parameters must be one byte"));
         };
         let allowed = 8
+            | 64
             | u8::from(self.config.dna) << 5
             | u8::from(self.config.column) << 4
             | u8::from(self.config.word)
@@ -277,6 +300,7 @@ impl Model for Cm {
         config.record = flags & 4 != 0;
         config.column = flags & 16 != 0;
         config.dna = flags & 32 != 0;
+        config.runs = flags & 64 != 0;
         let model = match &self.primer {
             Some(primer) => primer.model(&config, self.level, flags, len),
             None if self.working_set(len) <= PRIMED_MAX => {
@@ -362,6 +386,62 @@ pub(crate) fn table_buckets(config: &Config, len: usize) -> usize {
     const PAGE: usize = (2 << 20) / 64;
     let want = (len.max(1) * config.contexts()).div_ceil(config.bytes_per_bucket * PAGE) * PAGE;
     want.clamp(PAGE, 1 << config.table_bits)
+}
+
+/// The shortest repeat that turns long-match runs on for a block.
+pub const LONG_REPEAT: usize = 1024;
+
+/// Whether `block` repeats a stretch of at least [`LONG_REPEAT`] bytes (an earlier
+/// occurrence, possibly overlapping, as in a run of one byte). A 32-byte window is hashed
+/// at every position; a small table of the last position of each hash finds near
+/// repeats, and a large one of anchors (the positions whose hash has 4 given bits zero,
+/// the same in every copy of a stretch) finds far ones. A candidate is checked byte by
+/// byte; the scan stops at the first repeat found.
+fn has_long_repeat(block: &[u8]) -> bool {
+    const W: usize = 32;
+    const NEAR_BITS: u32 = 16;
+    const FAR_BITS: u32 = 20;
+    const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+    if block.len() < LONG_REPEAT + 1 {
+        return false;
+    }
+    let repeats = |c: usize, i: usize| {
+        block.len() - i >= LONG_REPEAT
+            && block[c..c + W] == block[i..i + W]
+            && block[c..c + LONG_REPEAT] == block[i..i + LONG_REPEAT]
+    };
+    // A polynomial hash of the window, rolled one byte at a time (mod 2^64).
+    let out = MUL.wrapping_pow(W as u32);
+    let mut h = 0u64;
+    for &b in &block[..W] {
+        h = h.wrapping_mul(MUL).wrapping_add(u64::from(b));
+    }
+    let mut near = vec![0u32; 1 << NEAR_BITS];
+    let mut far = vec![0u32; 1 << FAR_BITS];
+    let mut i = 0;
+    loop {
+        let mixed = h.wrapping_mul(MUL);
+        let slot = (mixed >> (64 - NEAR_BITS)) as usize;
+        if near[slot] > 0 && repeats(near[slot] as usize - 1, i) {
+            return true;
+        }
+        near[slot] = (i + 1) as u32;
+        if (mixed >> 20) & 15 == 0 {
+            let slot = (mixed >> 24) as usize & ((1 << FAR_BITS) - 1);
+            if far[slot] > 0 && repeats(far[slot] as usize - 1, i) {
+                return true;
+            }
+            far[slot] = (i + 1) as u32;
+        }
+        if i + W >= block.len() {
+            return false;
+        }
+        h = h
+            .wrapping_mul(MUL)
+            .wrapping_sub(u64::from(block[i]).wrapping_mul(out))
+            .wrapping_add(u64::from(block[i + W]));
+        i += 1;
+    }
 }
 
 /// DNA: at least 90% of a sample of at least 1 KiB is the letters a, c, g, t (either

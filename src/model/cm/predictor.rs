@@ -21,9 +21,11 @@ use crate::model::logistic::Logistic;
 
 mod matches;
 mod restore;
+mod runs;
 
 use matches::{DNA_TOLERANCE, Match, Reverse};
 use restore::Journal;
+use runs::Runs;
 
 const SLOT: usize = 16;
 /// History reserved for a primer.
@@ -99,6 +101,8 @@ pub struct Predictor {
     apm: Vec<Apm>,
     pr: u32,
     config: Config,
+    /// Long-match runs (block flag bit 6).
+    runs: Runs,
     journal: Option<Box<Journal>>,
 }
 
@@ -240,6 +244,7 @@ impl Predictor {
             pr: 32768,
             config: config.clone(),
             lg,
+            runs: Runs::new(config.runs),
             journal: None,
         }
         .primed()
@@ -418,6 +423,63 @@ impl Predictor {
     /// Learn the completed byte and prepare the next one's contexts.
     fn end_of_byte(&mut self, byte: u8) {
         let pos = self.hist.len();
+        self.note_byte(byte);
+        let pos1 = pos + 1;
+        // Match model.
+        let key = self.order_hash(self.m.min_len);
+        let m = &mut self.m;
+        if m.len > 0 {
+            let agrees = m.ptr < pos && self.hist[m.ptr] == byte;
+            self.runs.credit = if agrees { self.runs.credit + 1 } else { 0 };
+            if m.ptr < pos && m.follow(agrees) {
+                m.ptr += 1;
+            } else {
+                m.len = 0;
+                m.misses = 0;
+                self.runs.credit = 0;
+            }
+        }
+        if pos1 >= m.min_len {
+            let slot = mix64(key ^ 0xabcd) as usize & m.mask;
+            if m.len == 0 {
+                let cand = m.table[slot] as usize;
+                if cand > 0 {
+                    let mut l = 0;
+                    while l < 400 && l < cand && self.hist[cand - 1 - l] == self.hist[pos1 - 1 - l]
+                    {
+                        l += 1;
+                    }
+                    if l >= m.min_len {
+                        m.len = l;
+                        m.ptr = cand;
+                        self.runs.credit = l;
+                    }
+                }
+            }
+            m.table[slot] = pos1 as u32;
+            if let Some(j) = &mut self.journal {
+                j.matches.push(slot as u32);
+            }
+        }
+        m.expected = if m.len > 0 {
+            u32::from(self.hist[m.ptr]) | 256
+        } else {
+            0
+        };
+        if let Some(ir) = &mut self.ir {
+            let written = ir.update(&self.hist);
+            if let (Some(j), Some(slot)) = (&mut self.journal, written) {
+                j.reverse.push(slot as u32);
+            }
+        }
+        self.byte_contexts();
+    }
+
+    /// The history and the per-byte state that follows it (shift registers, indirect
+    /// contexts, lines, words, the record detector) learn `byte`: what every byte does,
+    /// also one of a run.
+    fn note_byte(&mut self, byte: u8) {
+        let pos = self.hist.len();
         self.hist.push(byte);
         let pos1 = pos + 1;
         self.c32 = (self.c32 << 8) | (self.c24 >> 56);
@@ -468,50 +530,6 @@ impl Predictor {
         }
         r.dist[usize::from(byte)] = d;
         r.last[usize::from(byte)] = pos1 as u32;
-        // Match model.
-        let key = self.order_hash(self.m.min_len);
-        let m = &mut self.m;
-        if m.len > 0 {
-            if m.ptr < pos && m.follow(self.hist[m.ptr] == byte) {
-                m.ptr += 1;
-            } else {
-                m.len = 0;
-                m.misses = 0;
-            }
-        }
-        if pos1 >= m.min_len {
-            let slot = mix64(key ^ 0xabcd) as usize & m.mask;
-            if m.len == 0 {
-                let cand = m.table[slot] as usize;
-                if cand > 0 {
-                    let mut l = 0;
-                    while l < 400 && l < cand && self.hist[cand - 1 - l] == self.hist[pos1 - 1 - l]
-                    {
-                        l += 1;
-                    }
-                    if l >= m.min_len {
-                        m.len = l;
-                        m.ptr = cand;
-                    }
-                }
-            }
-            m.table[slot] = pos1 as u32;
-            if let Some(j) = &mut self.journal {
-                j.matches.push(slot as u32);
-            }
-        }
-        m.expected = if m.len > 0 {
-            u32::from(self.hist[m.ptr]) | 256
-        } else {
-            0
-        };
-        if let Some(ir) = &mut self.ir {
-            let written = ir.update(&self.hist);
-            if let (Some(j), Some(slot)) = (&mut self.journal, written) {
-                j.reverse.push(slot as u32);
-            }
-        }
-        self.byte_contexts();
     }
 
     /// Learn `text` as if it had been coded (both sides do the same, so it costs no

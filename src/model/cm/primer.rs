@@ -172,6 +172,13 @@ impl BitModel for Pooled {
     fn update(&mut self, bit: bool) {
         self.p.as_mut().expect("in use").update(bit)
     }
+    #[inline]
+    fn run(&mut self, left: usize, run: &mut Vec<u8>) -> Option<u32> {
+        self.p.as_mut().expect("in use").run(left, run)
+    }
+    fn run_result(&mut self, hit: bool, run: &[u8]) {
+        self.p.as_mut().expect("in use").run_result(hit, run)
+    }
 }
 
 impl Drop for Pooled {

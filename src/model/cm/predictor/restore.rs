@@ -114,6 +114,7 @@ impl Predictor {
             apm: _,
             pr,
             config,
+            runs,
             journal: _,
         } = from;
         self.lg = lg;
@@ -151,6 +152,7 @@ impl Predictor {
         self.selects.copy_from_slice(selects);
         self.final_mixer.restore(final_mixer, &journal.final_mixer);
         self.pr = *pr;
+        self.runs = *runs;
         debug_assert!(self.config == *config);
         let mut journal = journal;
         journal.buckets.clear();

@@ -1,0 +1,54 @@
+//! Redundant data through cm, one thread: `compress/<level>/<input>` and
+//! `decompress/<level>/<input>` for 64 MiB of zeros and for one random MiB repeated 64
+//! times, at levels 1 and 6 (long-match runs). Throughput is in original bytes.
+
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn inputs() -> Vec<(&'static str, Vec<u8>)> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let chunk: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    vec![
+        ("zeros-64MiB", vec![0; 64 << 20]),
+        ("random-1MiB-x64", chunk.repeat(64)),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    for (name, data) in inputs() {
+        for level in [1u8, 6] {
+            let options = kraft::Options::new().level(level);
+            let packed = kraft::compress(&data, &options).unwrap();
+            assert_eq!(kraft::decompress(&packed).unwrap(), data);
+            let label = format!("cm-l{level}");
+            let mut g = c.benchmark_group(format!("compress/{label}"));
+            g.throughput(Throughput::Bytes(data.len() as u64));
+            g.bench_function(name, |b| {
+                b.iter(|| kraft::compress(&data, &options).unwrap())
+            });
+            g.finish();
+            let mut g = c.benchmark_group(format!("decompress/{label}"));
+            g.throughput(Throughput::Bytes(data.len() as u64));
+            g.bench_function(name, |b| b.iter(|| kraft::decompress(&packed).unwrap()));
+            g.finish();
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    targets = bench
+}
+criterion_main!(benches);
