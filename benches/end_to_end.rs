@@ -8,23 +8,12 @@ mod common;
 
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
     let (name, text) = common::text_1mb();
     for (label, options) in common::models() {
-        let packed = kraft::compress(&text, &options).unwrap();
-        assert_eq!(kraft::decompress(&packed).unwrap(), text);
-        let mut g = c.benchmark_group(format!("compress/{label}"));
-        g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(name, |b| {
-            b.iter(|| kraft::compress(&text, &options).unwrap())
-        });
-        g.finish();
-        let mut g = c.benchmark_group(format!("decompress/{label}"));
-        g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(name, |b| b.iter(|| kraft::decompress(&packed).unwrap()));
-        g.finish();
+        common::compress_and_decompress(c, &label, name, &text, &options);
     }
 }
 

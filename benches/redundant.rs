@@ -2,9 +2,11 @@
 //! `decompress/<level>/<input>` for 64 MiB of zeros and for one random MiB repeated 64
 //! times, at levels 1 and 6 (long-match runs). Throughput is in original bytes.
 
+mod common;
+
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let mut x = 0x2545_f491_4f6c_dd1du64;
@@ -26,19 +28,7 @@ fn bench(c: &mut Criterion) {
     for (name, data) in inputs() {
         for level in [1u8, 6] {
             let options = kraft::Options::new().level(level);
-            let packed = kraft::compress(&data, &options).unwrap();
-            assert_eq!(kraft::decompress(&packed).unwrap(), data);
-            let label = format!("cm-l{level}");
-            let mut g = c.benchmark_group(format!("compress/{label}"));
-            g.throughput(Throughput::Bytes(data.len() as u64));
-            g.bench_function(name, |b| {
-                b.iter(|| kraft::compress(&data, &options).unwrap())
-            });
-            g.finish();
-            let mut g = c.benchmark_group(format!("decompress/{label}"));
-            g.throughput(Throughput::Bytes(data.len() as u64));
-            g.bench_function(name, |b| b.iter(|| kraft::decompress(&packed).unwrap()));
-            g.finish();
+            common::compress_and_decompress(c, &format!("cm-l{level}"), name, &data, &options);
         }
     }
 }

@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use assert_cmd::Command;
+use common::noise;
 use kraft::corpus::ising;
 use kraft::model::{Grid, Model};
 use kraft::{Error, Options};
@@ -22,18 +25,6 @@ fn round_trip(data: &[u8], options: &Options) -> usize {
     let packed = kraft::compress(data, options).unwrap();
     assert_eq!(kraft::decompress(&packed).unwrap(), data, "{options:?}");
     packed.len()
-}
-
-/// Deterministic pseudo-random bytes (xorshift64).
-fn noise(n: usize, mut x: u64) -> Vec<u8> {
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 #[test]

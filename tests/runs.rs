@@ -1,20 +1,10 @@
 //! Long-match runs (cm block flag bit 6): redundant data is coded as one decision per
 //! run, and every adversarial way a long match can end or waver decodes exactly.
 
-use kraft::Options;
+mod common;
 
-/// Deterministic bytes that do not compress.
-fn random(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
+use common::noise;
+use kraft::Options;
 
 fn roundtrip(data: &[u8], options: &Options) -> usize {
     let packed = kraft::compress(data, options).unwrap();
@@ -44,7 +34,7 @@ fn flags(data: &[u8], options: &Options) -> Vec<u8> {
 
 #[test]
 fn a_repeated_random_chunk_costs_about_one_chunk() {
-    let chunk = random(256 << 10, 7);
+    let chunk = noise(256 << 10, 7);
     let data = chunk.repeat(16);
     // (Level 9 needs more memory to decode than the default limit allows.)
     for level in [1, 6] {
@@ -76,7 +66,7 @@ fn a_match_that_breaks_after_a_million_bytes() {
     // A stretch of 200 KiB, then its copy repeated for a million bytes, then one byte
     // changed, then the repeat again, then random bytes: the run that holds the change
     // misses, and the runs start again after it.
-    let x = random(200 << 10, 11);
+    let x = noise(200 << 10, 11);
     let mut data = x.clone();
     while data.len() < x.len() + 1_000_000 {
         data.push(x[data.len() % x.len()]);
@@ -85,7 +75,7 @@ fn a_match_that_breaks_after_a_million_bytes() {
     for _ in 0..300_000 {
         data.push(data[data.len() - x.len()]);
     }
-    data.extend(random(50_000, 13));
+    data.extend(noise(50_000, 13));
     let o = Options::new().level(6);
     assert!(flags(&data, &o)[0] & 64 != 0);
     let size = roundtrip(&data, &o);
@@ -96,8 +86,8 @@ fn a_match_that_breaks_after_a_million_bytes() {
 fn alternating_near_repeats_decode_exactly() {
     // Copies of a 4 KiB record, each with a byte changed every 600 to 1,500 bytes at
     // shifting places: runs start deep in a copy and miss where a change falls in them.
-    let base = random(4096, 17);
-    let mut data = random(2048, 19).repeat(2);
+    let base = noise(4096, 17);
+    let mut data = noise(2048, 19).repeat(2);
     let mut x = 5u64;
     for copy in 0..100 {
         let mut rec = base.clone();
@@ -141,13 +131,13 @@ fn blocks_without_long_repeats_keep_their_flags() {
     }
     let o = Options::new().level(1);
     assert!(flags(&text, &o).iter().all(|f| f & 64 == 0));
-    assert!(flags(&random(3 << 20, 3), &o).iter().all(|f| f & 64 == 0));
+    assert!(flags(&noise(3 << 20, 3), &o).iter().all(|f| f & 64 == 0));
     assert!(
-        flags(&random(3 << 20, 3), &Options::new().level(6))
+        flags(&noise(3 << 20, 3), &Options::new().level(6))
             .iter()
             .all(|f| f & 64 == 0)
     );
     // Small blocks (a model within 16 MiB) never take runs, repeats or not.
-    let small = random(4096, 5).repeat(8);
+    let small = noise(4096, 5).repeat(8);
     assert!(flags(&small, &o).iter().all(|f| f & 64 == 0));
 }

@@ -1,4 +1,5 @@
-//! Inputs shared by the benches: a 1 MB text slice and a skewed i.i.d. megabyte.
+//! Inputs shared by the benches (a 1 MB text slice, a skewed i.i.d. megabyte) and the
+//! compress and decompress pair of groups every whole-stream bench runs.
 
 // Each bench uses some of these.
 #![allow(dead_code)]
@@ -64,4 +65,26 @@ pub fn models() -> Vec<(String, kraft::Options)> {
         }
     }
     out
+}
+
+/// `compress/<label>/<name>` and `decompress/<label>/<name>` for `data` under `options`,
+/// in original bytes per second, after checking the round trip.
+pub fn compress_and_decompress(
+    c: &mut criterion::Criterion,
+    label: &str,
+    name: &str,
+    data: &[u8],
+    options: &kraft::Options,
+) {
+    use criterion::Throughput;
+    let packed = kraft::compress(data, options).unwrap();
+    assert_eq!(kraft::decompress(&packed).unwrap(), data);
+    let mut g = c.benchmark_group(format!("compress/{label}"));
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function(name, |b| b.iter(|| kraft::compress(data, options).unwrap()));
+    g.finish();
+    let mut g = c.benchmark_group(format!("decompress/{label}"));
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function(name, |b| b.iter(|| kraft::decompress(&packed).unwrap()));
+    g.finish();
 }

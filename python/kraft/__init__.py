@@ -17,6 +17,7 @@ import json as _json
 from . import _kraft
 from ._buffers import as_bytes as _as_bytes
 from ._file import open
+from . import errors
 from .errors import (
     BadPriorError,
     ChecksumError,
@@ -38,6 +39,15 @@ DEFAULT_PRIOR_SIZE = _kraft.DEFAULT_PRIOR_SIZE
 MODELS = ("cm", "iid", "mixture", "grid")
 
 
+def _model_of(prior, model):
+    """The model of a call with ``prior``: the prior's (it decides), else ``model``."""
+    if prior is None:
+        return model
+    if not isinstance(prior, Prior):
+        raise TypeError(f"kraft: prior must be a kraft.Prior, not {type(prior).__name__}")
+    return prior.model
+
+
 def compress(data, model="cm", level=6, *, prior=None, block_size=None, threads=1, **model_options):
     """Compress ``data`` into a kraft stream (bytes).
 
@@ -46,8 +56,7 @@ def compress(data, model="cm", level=6, *, prior=None, block_size=None, threads=
     ``width`` for raw bit grids); ``level`` 1 to 9; ``prior``: a :class:`Prior` (the
     model is then the prior's); ``threads``: blocks coded at once.
     """
-    if prior is not None:
-        model = prior.model
+    model = _model_of(prior, model)
     return _kraft.compress(
         _as_bytes(data), model, level, prior=prior, block_size=block_size, threads=threads, **model_options
     )
@@ -67,8 +76,7 @@ def report(data, model="cm", level=6, *, prior=None, block_size=None, **model_op
     """Compress ``data`` in memory and return the entropy report as a dict: the same
     fields as ``kraft report --json`` (achieved bits against H0..Hk, the model's
     cross-entropy, coder overhead, what a prior saved; see docs/REPORT.md)."""
-    if prior is not None:
-        model = prior.model
+    model = _model_of(prior, model)
     text = _kraft.report_json(_as_bytes(data), model, level, prior=prior, block_size=block_size, **model_options)
     return _json.loads(text)
 
@@ -87,18 +95,8 @@ __all__ = [
     "open",
     "Prior",
     "Compressor",
-    "KraftError",
-    "OptionError",
-    "CorruptError",
-    "FormatError",
-    "TruncatedError",
-    "ChecksumError",
-    "UnknownModelError",
-    "MemoryLimitError",
-    "BadPriorError",
-    "PriorMismatchError",
     "DEFAULT_LEVEL",
     "DEFAULT_MEMORY_LIMIT",
     "DEFAULT_PRIOR_SIZE",
     "MODELS",
-]
+] + errors.__all__

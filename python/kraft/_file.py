@@ -96,7 +96,7 @@ def open(file, mode="rb", *, prior=None, threads=1, **options):
             raw = _RawReader(fileobj, close_file, prior=prior, memory_limit=limit, threads=threads)
             return io.BufferedReader(raw, _CHUNK)
         if prior is not None:
-            options["model"] = prior.model
+            options["model"] = getattr(prior, "model", None)
         return _Writer(fileobj, close_file, prior=prior, threads=threads, **options)
     except BaseException:
         if close_file:

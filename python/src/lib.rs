@@ -7,9 +7,9 @@ use std::io::{Read, Write};
 use std::sync::Mutex;
 
 use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 /// The exception for a kraft error: its class from `kraft.errors`, by kind.
 fn to_py(e: kraft::Error) -> PyErr {
@@ -132,19 +132,57 @@ impl Prior {
     }
 }
 
-/// Options from the keyword arguments every coding function takes.
-#[allow(clippy::too_many_arguments)]
-fn options(
-    model: &str,
-    level: u8,
-    block_size: Option<usize>,
-    threads: usize,
-    prior: Option<&Prior>,
-    segment: Option<&Bound<'_, PyAny>>,
-    components: Option<usize>,
-    bits_back: bool,
-    width: Option<usize>,
-) -> PyResult<kraft::Options> {
+/// The keyword options the coding functions take besides `model` and `level`.
+const OPTIONS: &[&str] = &[
+    "block_size",
+    "threads",
+    "prior",
+    "segment",
+    "components",
+    "bits_back",
+    "width",
+];
+
+/// Options from a call's `model`, `level` and keyword options ([`OPTIONS`]; `None`
+/// for one means its default).
+fn options(model: &str, level: u8, kw: Option<&Bound<'_, PyDict>>) -> PyResult<kraft::Options> {
+    if let Some(kw) = kw {
+        for key in kw.keys() {
+            let key: String = key.extract()?;
+            if !OPTIONS.contains(&key.as_str()) {
+                return Err(PyTypeError::new_err(format!("unexpected option {key:?}")));
+            }
+        }
+    }
+    let get = |key: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        Ok(match kw {
+            Some(kw) => kw.get_item(key)?.filter(|v| !v.is_none()),
+            None => None,
+        })
+    };
+    let block_size: Option<usize> = get("block_size")?.map(|v| v.extract()).transpose()?;
+    let threads: usize = get("threads")?
+        .map(|v| v.extract())
+        .transpose()?
+        .unwrap_or(1);
+    let prior = match get("prior")? {
+        Some(v) => Some(
+            v.cast::<Prior>()
+                .map_err(|_| PyTypeError::new_err("prior must be a kraft.Prior"))?
+                .get()
+                .inner
+                .clone(),
+        ),
+        None => None,
+    };
+    let segment = get("segment")?;
+    let segment = segment.as_ref();
+    let components: Option<usize> = get("components")?.map(|v| v.extract()).transpose()?;
+    let bits_back: bool = get("bits_back")?
+        .map(|v| v.extract())
+        .transpose()?
+        .unwrap_or(true);
+    let width: Option<usize> = get("width")?.map(|v| v.extract()).transpose()?;
     let spec = match model {
         "mixture" => {
             let segment = match segment {
@@ -187,14 +225,14 @@ fn options(
     if let Some(b) = block_size {
         o = o.block_size(b);
     }
-    if let Some(p) = prior {
-        if model != p.inner.model_name() {
+    if let Some(p) = prior.as_ref() {
+        if model != p.model_name() {
             return Err(to_py(kraft::Error::PriorModel {
-                prior: p.inner.model_name(),
+                prior: p.model_name(),
                 stream: model.to_string(),
             }));
         }
-        o = o.prior(&p.inner);
+        o = o.prior(p);
     }
     o.validate().map_err(to_py)?;
     Ok(o)
@@ -202,32 +240,15 @@ fn options(
 
 /// Compress `data` (any object with the buffer protocol) into a kraft stream.
 #[pyfunction]
-#[pyo3(signature = (data, model="cm", level=6, *, block_size=None, threads=1, prior=None, segment=None, components=None, bits_back=true, width=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data, model="cm", level=6, **options))]
 fn compress<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     model: &str,
     level: u8,
-    block_size: Option<usize>,
-    threads: usize,
-    prior: Option<PyRef<'py, Prior>>,
-    segment: Option<&Bound<'py, PyAny>>,
-    components: Option<usize>,
-    bits_back: bool,
-    width: Option<usize>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let opts = options(
-        model,
-        level,
-        block_size,
-        threads,
-        prior.as_deref(),
-        segment,
-        components,
-        bits_back,
-        width,
-    )?;
+    let opts = self::options(model, level, options)?;
     let input = bytes_of(data)?;
     let packed = py
         .detach(|| kraft::compress(&input, &opts))
@@ -275,31 +296,15 @@ fn decompress<'py>(
 
 /// The entropy report of compressing `data`, as the JSON text of `kraft report --json`.
 #[pyfunction]
-#[pyo3(signature = (data, model="cm", level=6, *, block_size=None, prior=None, segment=None, components=None, bits_back=true, width=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data, model="cm", level=6, **options))]
 fn report_json<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     model: &str,
     level: u8,
-    block_size: Option<usize>,
-    prior: Option<PyRef<'py, Prior>>,
-    segment: Option<&Bound<'py, PyAny>>,
-    components: Option<usize>,
-    bits_back: bool,
-    width: Option<usize>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<String> {
-    let opts = options(
-        model,
-        level,
-        block_size,
-        1,
-        prior.as_deref(),
-        segment,
-        components,
-        bits_back,
-        width,
-    )?;
+    let opts = self::options(model, level, options)?;
     let input = bytes_of(data)?;
     let r = py.detach(|| kraft::report(&input, &opts)).map_err(to_py)?;
     serde_json::to_string(&r).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -319,7 +324,7 @@ fn train<'py>(
         .iter()
         .map(|s| bytes_of(&s))
         .collect::<PyResult<_>>()?;
-    let opts = options(model, level, None, 1, None, None, None, true, None)?;
+    let opts = options(model, level, None)?;
     let inner = py
         .detach(|| kraft::Prior::train_within(&samples, &opts, size))
         .map_err(to_py)?;
@@ -335,30 +340,9 @@ struct Compressor {
 #[pymethods]
 impl Compressor {
     #[new]
-    #[pyo3(signature = (model="cm", level=6, *, block_size=None, threads=1, prior=None, segment=None, components=None, bits_back=true, width=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        model: &str,
-        level: u8,
-        block_size: Option<usize>,
-        threads: usize,
-        prior: Option<PyRef<'_, Prior>>,
-        segment: Option<&Bound<'_, PyAny>>,
-        components: Option<usize>,
-        bits_back: bool,
-        width: Option<usize>,
-    ) -> PyResult<Compressor> {
-        let opts = options(
-            model,
-            level,
-            block_size,
-            threads,
-            prior.as_deref(),
-            segment,
-            components,
-            bits_back,
-            width,
-        )?;
+    #[pyo3(signature = (model="cm", level=6, **options))]
+    fn new(model: &str, level: u8, options: Option<&Bound<'_, PyDict>>) -> PyResult<Compressor> {
+        let opts = self::options(model, level, options)?;
         let enc = kraft::Encoder::new(Vec::new(), &opts).map_err(to_py)?;
         Ok(Compressor {
             inner: Mutex::new(Some(enc)),

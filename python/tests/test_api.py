@@ -94,6 +94,15 @@ def test_bad_options_raise_option_error(kwargs):
     assert isinstance(e.value, kraft.KraftError)
 
 
+def test_unknown_options_are_type_errors():
+    with pytest.raises(TypeError, match="bogus"):
+        kraft.compress(TEXT, bogus=1)
+    with pytest.raises(TypeError):
+        kraft.compress(TEXT, prior="not a prior")
+    with pytest.raises(TypeError):
+        kraft.Compressor(level=1, block=5)
+
+
 def test_damaged_input_raises_and_never_crashes():
     packed = kraft.compress(TEXT, level=1, block_size=8192)
     with pytest.raises(kraft.FormatError):
