@@ -51,6 +51,10 @@ fn kraft_test_under(file: &std::path::Path, limit: u64) -> (bool, Duration) {
 /// 32 / log2(65536 / 65535) = 1,453,632 binary decisions.
 const PAST_END_BYTES: u64 = 1_453_632 / 8;
 
+/// The same with cm's long-match runs (block flag bit 6), where one decision can stand
+/// for 256 bytes.
+const PAST_END_RUN_BYTES: u64 = 1_453_632 * 256;
+
 /// The stated decode-time bound (docs/RELIABILITY.md): 1 s, plus 30 µs per byte
 /// decoded (cm level 9, the slowest model, decodes about 0.1 MB/s): the output, and for
 /// a damaged range-coded block what it decodes past its payload's end
@@ -142,6 +146,25 @@ fn crafted_stream_families_decode_within_the_stated_bounds() {
                 format!("cm{level}-claims-{claim}"),
                 forged_block("cm", level, claim),
                 bound(4096 + PAST_END_BYTES, 0),
+            ));
+        }
+    }
+    // A block with long-match runs (4 MiB of zeros), claiming more: past its payload,
+    // run after run decodes until the claim or the coder's limit.
+    for level in [1u8, 6] {
+        let zeros = kraft::compress(&vec![0u8; 4 << 20], &Options::new().level(level)).unwrap();
+        for claim in [64u64 << 20, 1 << 30] {
+            let mut p = parse(&zeros);
+            assert_eq!(p.blocks.len(), 1);
+            assert_eq!(p.blocks[0].1[1] & 64, 64, "level {level}: a block with runs");
+            p.header.block_size = claim;
+            p.header.content_size = None;
+            p.blocks[0].0.raw_len = claim;
+            p.trailer.content_size = claim;
+            cases.push((
+                format!("cm{level}-runs-claims-{claim}"),
+                build(&p),
+                bound(claim.min((4 << 20) + PAST_END_RUN_BYTES), 0),
             ));
         }
     }
