@@ -347,7 +347,15 @@ impl Options {
     /// [`Error::UnknownModelName`] if no built-in model has that name.
     pub fn build_model(&self) -> Result<Box<dyn Model>> {
         if let Some(prior) = &self.prior {
-            return prior.model_for(self.model.name(), self.level);
+            // The prior's model takes its settings from the prior; a level, from the
+            // options (`cm`).
+            if matches!(self.model, ModelSpec::Mixture(_) | ModelSpec::Grid(_)) {
+                return Err(Error::InvalidOption(format!(
+                    "a {} value with settings of its own cannot take a prior: the prior's model takes the prior's settings",
+                    self.model.name()
+                )));
+            }
+            return prior.model_for(self.model.name(), self.get_level());
         }
         let name = match &self.model {
             ModelSpec::Named(name) => name,

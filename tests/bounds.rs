@@ -156,7 +156,11 @@ fn crafted_stream_families_decode_within_the_stated_bounds() {
         for claim in [64u64 << 20, 1 << 30] {
             let mut p = parse(&zeros);
             assert_eq!(p.blocks.len(), 1);
-            assert_eq!(p.blocks[0].1[1] & 64, 64, "level {level}: a block with runs");
+            assert_eq!(
+                p.blocks[0].1[1] & 64,
+                64,
+                "level {level}: a block with runs"
+            );
             p.header.block_size = claim;
             p.header.content_size = None;
             p.blocks[0].0.raw_len = claim;

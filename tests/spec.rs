@@ -105,3 +105,49 @@ fn the_level_reaches_a_value_and_keeps_its_other_settings() {
     let packed = kraft::compress(&raw, &o.clone().model(Grid::new(6).width(Some(24)))).unwrap();
     assert_eq!(kraft::decompress(&packed).unwrap(), raw);
 }
+
+#[test]
+fn a_value_built_outside_options_is_checked_when_it_codes() {
+    // compress_with and Encoder::with_model take a model as it is: a mixture value out
+    // of range is refused when it fits a block, before a stream could carry it.
+    for bad in [
+        Mixture::new().components(Some(0)),
+        Mixture::new().components(Some(17)),
+        Mixture::new().segment(Segment::Fixed(0)),
+    ] {
+        let err = kraft::compress_with(&text(), &Options::new(), &bad).unwrap_err();
+        assert!(matches!(err, Error::InvalidOption(_)), "{bad:?}: {err}");
+        assert!(kraft::model::Model::fit_memory(&bad, 1 << 20) > 0);
+    }
+}
+
+#[test]
+fn with_a_prior_the_level_is_the_values_and_settings_are_the_priors() {
+    let samples: Vec<Vec<u8>> = (0..200)
+        .map(|i| format!("{{\"id\": {i}, \"name\": \"user{i}\"}}").into_bytes())
+        .collect();
+    let prior = kraft::Prior::train(&samples, &Options::new().level(6)).unwrap();
+    let record = b"{\"id\": 5000, \"name\": \"user5000\"}";
+    // A cm value after the prior: its level codes, and the header says so.
+    let o = Options::new().prior(&prior).model(Cm::new(2));
+    assert_eq!(o.get_level(), 2);
+    let packed = kraft::compress(record, &o.clone().compact(false)).unwrap();
+    let header = kraft::format::Header::read_from(&mut &packed[..])
+        .unwrap()
+        .unwrap();
+    assert_eq!(header.level, 2);
+    let mut out = Vec::new();
+    kraft::Decoder::new(&packed[..])
+        .prior(&prior)
+        .read_all(&mut out)
+        .unwrap();
+    assert_eq!(out, record);
+    // A mixture value carries settings a prior would override: refused.
+    let o = Options::new()
+        .prior(&prior)
+        .model(Mixture::new().components(Some(2)));
+    assert!(matches!(
+        kraft::compress(record, &o),
+        Err(Error::InvalidOption(_))
+    ));
+}

@@ -39,24 +39,26 @@ DEFAULT_PRIOR_SIZE = _kraft.DEFAULT_PRIOR_SIZE
 MODELS = ("cm", "iid", "mixture", "grid")
 
 
-def _model_of(prior, model):
-    """The model of a call with ``prior``: the prior's (it decides), else ``model``."""
+def _model_of(prior, model, level):
+    """The model and level of a call with ``prior``: the prior's model (it decides) and,
+    unless one is given, its level; else ``model`` and ``level`` (default 6)."""
     if prior is None:
-        return model
+        return model, DEFAULT_LEVEL if level is None else level
     if not isinstance(prior, Prior):
         raise TypeError(f"kraft: prior must be a kraft.Prior, not {type(prior).__name__}")
-    return prior.model
+    return prior.model, prior.level if level is None else level
 
 
-def compress(data, model="cm", level=6, *, prior=None, block_size=None, threads=1, **model_options):
+def compress(data, model="cm", level=None, *, prior=None, block_size=None, threads=1, **model_options):
     """Compress ``data`` into a kraft stream (bytes).
 
     ``model``: ``"cm"`` (context mixing, the default), ``"iid"``, ``"mixture"`` (takes
     ``segment="lines"`` or a size, ``components``, ``bits_back``) or ``"grid"`` (takes
-    ``width`` for raw bit grids); ``level`` 1 to 9; ``prior``: a :class:`Prior` (the
-    model is then the prior's); ``threads``: blocks coded at once.
+    ``width`` for raw bit grids); ``level`` 1 to 9 (default 6, or the prior's);
+    ``prior``: a :class:`Prior` (the model is then the prior's); ``threads``: blocks
+    coded at once.
     """
-    model = _model_of(prior, model)
+    model, level = _model_of(prior, model, level)
     return _kraft.compress(
         _as_bytes(data), model, level, prior=prior, block_size=block_size, threads=threads, **model_options
     )
@@ -72,11 +74,11 @@ def decompress(data, *, prior=None, memory_limit=DEFAULT_MEMORY_LIMIT, threads=1
     return _kraft.decompress(_as_bytes(data), prior=prior, memory_limit=memory_limit, threads=threads)
 
 
-def report(data, model="cm", level=6, *, prior=None, block_size=None, **model_options):
+def report(data, model="cm", level=None, *, prior=None, block_size=None, **model_options):
     """Compress ``data`` in memory and return the entropy report as a dict: the same
     fields as ``kraft report --json`` (achieved bits against H0..Hk, the model's
     cross-entropy, coder overhead, what a prior saved; see docs/REPORT.md)."""
-    model = _model_of(prior, model)
+    model, level = _model_of(prior, model, level)
     text = _kraft.report_json(_as_bytes(data), model, level, prior=prior, block_size=block_size, **model_options)
     return _json.loads(text)
 

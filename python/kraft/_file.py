@@ -38,10 +38,10 @@ class _RawReader(io.RawIOBase):
 class _Writer(io.BufferedIOBase):
     """Bytes written are compressed into a kraft stream on a binary file."""
 
-    def __init__(self, fileobj, close_file, **options):
+    def __init__(self, fileobj, close_file, compressor):
         self._file = fileobj
         self._close_file = close_file
-        self._comp = _kraft.Compressor(**options)
+        self._comp = compressor
 
     def writable(self):
         return True
@@ -80,6 +80,16 @@ def open(file, mode="rb", *, prior=None, threads=1, **options):
     if mode not in ("r", "rb", "w", "wb", "x", "xb", "a", "ab"):
         raise ValueError(f"kraft.open: mode {mode!r} (expected 'rb', 'wb', 'xb' or 'ab')")
     mode = mode[0]
+    if mode == "r":
+        limit = options.pop("memory_limit", _kraft.DEFAULT_MEMORY_LIMIT)
+        if options:
+            raise TypeError(f"kraft.open: options {sorted(options)} are for writing")
+    else:
+        if prior is not None:
+            options["model"] = getattr(prior, "model", None)
+            options.setdefault("level", getattr(prior, "level", None))
+        # The options are checked before any file is created or emptied.
+        compressor = _kraft.Compressor(prior=prior, threads=threads, **options)
     if isinstance(file, (str, bytes, os.PathLike)):
         fileobj = builtins.open(file, mode + "b")
         close_file = True
@@ -88,17 +98,7 @@ def open(file, mode="rb", *, prior=None, threads=1, **options):
         close_file = False
     else:
         raise TypeError("kraft.open: file must be a path or a binary file object")
-    try:
-        if mode == "r":
-            limit = options.pop("memory_limit", _kraft.DEFAULT_MEMORY_LIMIT)
-            if options:
-                raise TypeError(f"kraft.open: options {sorted(options)} are for writing")
-            raw = _RawReader(fileobj, close_file, prior=prior, memory_limit=limit, threads=threads)
-            return io.BufferedReader(raw, _CHUNK)
-        if prior is not None:
-            options["model"] = getattr(prior, "model", None)
-        return _Writer(fileobj, close_file, prior=prior, threads=threads, **options)
-    except BaseException:
-        if close_file:
-            fileobj.close()
-        raise
+    if mode == "r":
+        raw = _RawReader(fileobj, close_file, prior=prior, memory_limit=limit, threads=threads)
+        return io.BufferedReader(raw, _CHUNK)
+    return _Writer(fileobj, close_file, compressor)

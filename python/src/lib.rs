@@ -4,7 +4,7 @@
 //! coding; errors become the exception classes of `kraft.errors`.
 
 use std::io::{Read, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
@@ -12,8 +12,23 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 /// The exception for a kraft error: its class from `kraft.errors`, by kind.
-fn to_py(e: kraft::Error) -> PyErr {
+fn to_py(mut e: kraft::Error) -> PyErr {
     use kraft::Error as E;
+    // A kraft error that went through an io::Error (the Read and Write impls) comes back
+    // as itself.
+    while let E::Io(io) = &e {
+        if !io.get_ref().is_some_and(|inner| inner.is::<kraft::Error>()) {
+            break;
+        }
+        let E::Io(io) = e else { unreachable!() };
+        e = match io
+            .into_inner()
+            .map(|inner| inner.downcast::<kraft::Error>())
+        {
+            Some(Ok(k)) => *k,
+            _ => unreachable!("checked to be a kraft::Error"),
+        };
+    }
     let class = match &e {
         E::Io(io) => return PyOSError::new_err(io.to_string()),
         E::BadMagic | E::UnsupportedVersion { .. } | E::TrailingGarbage { .. } => "FormatError",
@@ -382,24 +397,37 @@ impl Compressor {
 }
 
 /// A Python binary file, read from Rust (re-attaching to the interpreter for each read).
-struct PyReader(Py<PyAny>);
+/// An exception the file raises is kept in `error`, to be raised again as it was; bytes a
+/// `read` returns beyond those asked for wait in `extra`.
+struct PyReader {
+    file: Py<PyAny>,
+    error: Arc<Mutex<Option<PyErr>>>,
+    extra: Vec<u8>,
+}
 
 impl Read for PyReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        Python::attach(|py| {
-            let chunk = self
-                .0
-                .call_method1(py, "read", (buf.len(),))
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            let chunk = chunk.bind(py);
-            let b = chunk
-                .cast::<PyBytes>()
-                .map_err(|_| std::io::Error::other("read() of the file did not return bytes"))?
-                .as_bytes();
-            let n = b.len().min(buf.len());
-            buf[..n].copy_from_slice(&b[..n]);
-            Ok(n)
-        })
+        if self.extra.is_empty() {
+            let got = Python::attach(|py| -> PyResult<Vec<u8>> {
+                let chunk = self.file.call_method1(py, "read", (buf.len(),))?;
+                let chunk = chunk.bind(py);
+                let bytes = chunk
+                    .cast::<PyBytes>()
+                    .map_err(|_| PyTypeError::new_err("read() of the file did not return bytes"))?;
+                Ok(bytes.as_bytes().to_vec())
+            });
+            match got {
+                Ok(bytes) => self.extra = bytes,
+                Err(e) => {
+                    *self.error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    return Err(std::io::Error::other("the file's read() raised"));
+                }
+            }
+        }
+        let n = self.extra.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.extra[..n]);
+        self.extra.drain(..n);
+        Ok(n)
     }
 }
 
@@ -407,6 +435,8 @@ impl Read for PyReader {
 #[pyclass(module = "kraft._kraft")]
 struct Decompressor {
     inner: Mutex<kraft::Decoder<PyReader>>,
+    /// What the file raised, if it did.
+    error: Arc<Mutex<Option<PyErr>>>,
 }
 
 #[pymethods]
@@ -419,43 +449,42 @@ impl Decompressor {
         memory_limit: Option<u64>,
         threads: usize,
     ) -> Decompressor {
+        let error = Arc::new(Mutex::new(None));
+        let reader = PyReader {
+            file,
+            error: error.clone(),
+            extra: Vec::new(),
+        };
         Decompressor {
-            inner: Mutex::new(decoder(
-                PyReader(file),
-                prior.as_deref(),
-                memory_limit,
-                threads,
-            )),
+            inner: Mutex::new(decoder(reader, prior.as_deref(), memory_limit, threads)),
+            error,
         }
     }
 
-    /// Up to `n` decoded bytes (fewer only at the end); every byte returned has been
-    /// checked against its block's CRC.
+    /// Decoded bytes: at least one and at most `n` (none only at the end); every byte
+    /// returned has been checked against its block's CRC. An error found after good
+    /// bytes is raised by the call after the one that returns them.
     fn read<'py>(&self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyBytes>> {
         let out = py.detach(|| {
             let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             let mut out = vec![0u8; n];
-            let mut filled = 0;
-            while filled < n {
-                match guard.read(&mut out[filled..]) {
-                    Ok(0) => break,
-                    Ok(k) => filled += k,
+            loop {
+                match guard.read(&mut out) {
+                    Ok(k) => {
+                        out.truncate(k);
+                        return Ok(out);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
                 }
             }
-            out.truncate(filled);
-            Ok(out)
         });
         match out {
             Ok(out) => Ok(PyBytes::new(py, &out)),
-            Err(e) => Err(match e.into_inner() {
-                Some(inner) => match inner.downcast::<kraft::Error>() {
-                    Ok(k) => to_py(*k),
-                    Err(other) => PyOSError::new_err(other.to_string()),
-                },
-                None => PyOSError::new_err("read failed"),
-            }),
+            Err(e) => match self.error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                Some(raised) => Err(raised),
+                None => Err(to_py(kraft::Error::Io(e))),
+            },
         }
     }
 }

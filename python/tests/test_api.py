@@ -238,3 +238,73 @@ def test_threads_compress_in_parallel_and_agree():
     for t in threads:
         t.join()
     assert results == expected
+
+
+def test_open_refuses_bad_options_before_touching_a_file(tmp_path):
+    path = tmp_path / "kept.kft"
+    path.write_bytes(b"precious")
+    with pytest.raises(kraft.OptionError):
+        kraft.open(path, "wb", level=12)
+    assert path.read_bytes() == b"precious"
+    with pytest.raises(kraft.OptionError):
+        kraft.open(tmp_path / "new.kft", "xb", model="zip")
+    assert not (tmp_path / "new.kft").exists()
+
+
+def test_reading_gives_the_good_blocks_before_an_error(tmp_path):
+    packed = bytearray(kraft.compress(TEXT, level=1, block_size=8192))
+    # Damage a block 3/8 of the way in: the blocks before it come out (all but what the
+    # BufferedReader holds when the error comes, less than one read), then the error.
+    marker = len(packed) * 3 // 8
+    packed[marker] ^= 0x20
+    path = tmp_path / "damaged.kft"
+    path.write_bytes(bytes(packed))
+    got = bytearray()
+    with pytest.raises(kraft.CorruptError):
+        with kraft.open(path) as f:
+            while True:
+                chunk = f.read(1000)
+                if not chunk:
+                    break
+                got += chunk
+    assert len(got) >= len(TEXT) // 4, len(got)
+    assert bytes(got) == TEXT[: len(got)]
+
+
+def test_what_a_file_object_raises_comes_out_as_it_was():
+    class Failing(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            raise ValueError("the source went away")
+
+    with pytest.raises(ValueError, match="the source went away"):
+        with kraft.open(Failing()) as f:
+            f.read()
+
+    class Generous(io.RawIOBase):
+        """Returns more than asked: nothing may be lost."""
+
+        def __init__(self, data):
+            self.data = data
+
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            out, self.data = self.data[: max(n, 1) * 3], self.data[max(n, 1) * 3 :]
+            return out
+
+    packed = kraft.compress(TEXT, level=1, block_size=8192)
+    with kraft.open(Generous(packed)) as f:
+        assert f.read() == TEXT
+
+
+def test_a_prior_gives_its_level_unless_one_is_given():
+    samples = [b"record %d: some shared words" % i for i in range(200)]
+    prior = kraft.train(samples, model="cm", level=3, size=16 << 10)
+    record = b"record 5000: some shared words"
+    assert kraft.report(record, prior=prior)["level"] == 3
+    assert kraft.report(record, prior=prior, level=5)["level"] == 5
+    assert kraft.decompress(kraft.compress(record, prior=prior), prior=prior) == record

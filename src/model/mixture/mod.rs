@@ -382,6 +382,9 @@ impl Model for Mixture {
     }
 
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
+        // A value built outside `Options` (`compress_with`, `Encoder::with_model`) is
+        // checked here, before its settings could reach a stream.
+        self.validate()?;
         let fit = fit(block, self.segment, self.components);
         let Some(fitted) = fit else {
             // One repeated byte: nothing to code.
@@ -434,7 +437,7 @@ impl Model for Mixture {
     fn fit_memory(&self, block_size: usize) -> usize {
         let segments = match self.segment {
             Segment::Lines => block_size,
-            Segment::Fixed(n) => block_size.div_ceil(n),
+            Segment::Fixed(n) => block_size.div_ceil(n.max(1)),
         };
         self.memory(block_size) + segments * (8 + 4 * MAX_COMPONENTS + 48)
     }
