@@ -15,6 +15,8 @@
 //! - `mixture`: components and their weights π fitted by EM to the set's segments (each
 //!   sample cut on its own); every block is coded with them by bits-back, and its
 //!   parameters are only where its naive tail starts.
+//! - `grid`: sample images (PBM) chosen from the set, which the model codes before every
+//!   block, its count tables sized for both.
 //!
 //! A stream coded with a prior records the prior's id (the first 8 bytes of the SHA-256
 //! of its model and body); decoding it without that prior, or with another one, fails
@@ -36,7 +38,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::format::varint;
-use crate::model::{Cm, Model, cm, ids, iid, mixture};
+use crate::model::{Cm, Grid, Model, cm, ids, iid, mixture};
 
 /// The first four bytes of every prior file.
 pub const PRIOR_MAGIC: [u8; 4] = *b"KRFP";
@@ -66,6 +68,8 @@ struct Inner {
 
 enum Kind {
     Cm(Arc<cm::Primer>),
+    /// PBM images the grid model codes before every block.
+    Grid(Arc<Vec<u8>>),
     Iid(Box<iid::Trained>),
     Mixture(Box<mixture::Trained>),
 }
@@ -94,6 +98,7 @@ impl Prior {
     pub(crate) fn build(model: u8, level: u8, body: Vec<u8>) -> Result<Prior> {
         let kind = match model {
             ids::CM => Kind::Cm(Arc::new(cm::Primer::new(body.clone()))),
+            ids::GRID => Kind::Grid(Arc::new(body.clone())),
             ids::IID => {
                 let mut input = &body[..];
                 let freq = iid::read_table(&mut input)
@@ -209,10 +214,11 @@ impl Prior {
         self.inner.body.len()
     }
 
-    /// The samples a `cm` prior learns, in order (empty for other models).
+    /// The samples a `cm` or `grid` prior learns, in order (empty for other models).
     pub fn samples(&self) -> &[u8] {
         match &self.inner.kind {
             Kind::Cm(p) => p.text(),
+            Kind::Grid(samples) => samples,
             Kind::Iid(_) | Kind::Mixture(_) => &[],
         }
     }
@@ -233,6 +239,9 @@ impl Prior {
         }
         Ok(match &self.inner.kind {
             Kind::Cm(primer) => Box::new(Cm::from_settings(settings)?.with_primer(primer.clone())),
+            Kind::Grid(samples) => {
+                Box::new(Grid::from_settings(settings)?.with_primer(samples.clone()))
+            }
             Kind::Iid(trained) => {
                 if !settings.is_empty() {
                     return Err(Error::bad_params("iid takes no settings"));
@@ -254,6 +263,7 @@ impl Prior {
     pub(crate) fn model_for(&self, name: &str, level: u8) -> Result<Box<dyn Model>> {
         match name {
             "cm" => self.model_for_stream(ids::CM, &[level]),
+            "grid" => self.model_for_stream(ids::GRID, &[level]),
             "iid" => self.model_for_stream(ids::IID, &[]),
             "mixture" => match &self.inner.kind {
                 Kind::Mixture(t) => self.model_for_stream(ids::MIXTURE, &t.settings()),

@@ -10,13 +10,13 @@ impl Prior {
     /// [`DEFAULT_PRIOR_SIZE`].
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] for a model that takes no prior (`grid`, and models
-    /// outside kraft) or bad options.
+    /// [`Error::UnknownModelName`] for a model that takes no prior (models outside
+    /// kraft), [`Error::InvalidOption`] for bad options.
     pub fn train<S: AsRef<[u8]>>(samples: &[S], options: &Options) -> Result<Prior> {
         Prior::train_within(samples, options, DEFAULT_PRIOR_SIZE)
     }
 
-    /// [`Prior::train`] keeping a `cm` prior's samples within `size` bytes.
+    /// [`Prior::train`] keeping a `cm` or `grid` prior's samples within `size` bytes.
     ///
     /// The samples are taken whole, without exact duplicates; when they do not fit, an
     /// evenly spread subset is kept (every k-th sample, in the order given), and they
@@ -44,9 +44,7 @@ impl Prior {
                 let body = mixture::Trained::train(&samples, &options.mixture()?)?;
                 Prior::build(ids::MIXTURE, level, body)
             }
-            "grid" => Err(Error::InvalidOption(
-                "model grid takes no trained prior (cm, iid and mixture do)".into(),
-            )),
+            "grid" => Prior::build(ids::GRID, level, choose(samples, size)),
             other => Err(Error::UnknownModelName(other.to_string())),
         }
     }

@@ -239,11 +239,40 @@ fn prior_files_round_trip_and_damage_is_a_clear_error() {
         Err(Error::BadPrior(what)) => assert!(what.contains("id"), "{what}"),
         other => panic!("{other:?}"),
     }
-    // A model that takes no prior says so.
+    // A model kraft does not have takes no prior.
     assert!(matches!(
-        Prior::train(&records(3, 1), &Options::new().model("grid")),
-        Err(Error::InvalidOption(_))
+        Prior::train(&records(3, 1), &Options::new().model("lzma")),
+        Err(Error::UnknownModelName(_))
     ));
+}
+
+#[test]
+fn a_grid_prior_learns_images_of_a_kind() {
+    // 32x32 Ising configurations at the critical temperature: trained on 60, each of 20
+    // others coded alone.
+    let images = |n: usize, seed: u64| -> Vec<Vec<u8>> {
+        let (g, _) = kraft::corpus::ising::generate(seed, 32, 2.269185314213022, n);
+        g.data.chunks(9 + 128).map(<[u8]>::to_vec).collect()
+    };
+    let train = images(60, 1);
+    let test = images(20, 2);
+    let prior = Prior::train(&train, &Options::new().model("grid").level(6)).unwrap();
+    assert_eq!(prior.model_name(), "grid");
+    assert_eq!(Prior::from_bytes(&prior.to_bytes()).unwrap(), prior);
+    let (mut cold, mut warm) = (0, 0);
+    for image in &test {
+        let plain = kraft::compress(image, &Options::new().model("grid")).unwrap();
+        let packed = kraft::compress(image, &Options::new().prior(&prior)).unwrap();
+        assert_eq!(decode_with(&packed, Some(&prior)).unwrap(), *image);
+        assert!(decode_with(&packed, None).is_err());
+        cold += plain.len();
+        warm += packed.len();
+    }
+    eprintln!("grid prior: {warm} bytes with it, {cold} without");
+    assert!(
+        warm * 100 < cold * 85,
+        "{warm} with the prior, {cold} without"
+    );
 }
 
 #[test]

@@ -85,7 +85,7 @@ def report(data, model="cm", level=None, *, prior=None, block_size=None, **model
 
 def train(samples, model="cm", level=6, *, size=DEFAULT_PRIOR_SIZE):
     """Train a :class:`Prior` on ``samples`` (an iterable of bytes-like records) for
-    ``model`` (``"cm"``, ``"iid"`` or ``"mixture"``) within ``size`` bytes."""
+    ``model`` (``"cm"``, ``"iid"``, ``"mixture"`` or ``"grid"``) within ``size`` bytes."""
     return _kraft.train([_as_bytes(s) for s in samples], model, level, size=size)
 
 

@@ -86,6 +86,8 @@ const FLAG_RAW: u8 = 2;
 pub struct Grid {
     level: u8,
     width: Option<usize>,
+    /// Samples (PBM images) coded before every block: a trained prior's.
+    primer: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl Grid {
@@ -94,7 +96,20 @@ impl Grid {
         Grid {
             level: level.clamp(1, 9),
             width: None,
+            primer: None,
         }
+    }
+
+    /// The same model learning `samples` before every block (a trained prior): a
+    /// stream written this way decodes only with the same samples.
+    pub(crate) fn with_primer(mut self, samples: std::sync::Arc<Vec<u8>>) -> Grid {
+        self.primer = Some(samples);
+        self
+    }
+
+    /// Bytes learned before each block.
+    fn primed_len(&self) -> usize {
+        self.primer.as_ref().map_or(0, |p| p.len())
     }
 
     /// The same model at another level.
@@ -203,12 +218,16 @@ impl Model for Grid {
             }
             None
         };
-        Ok(Predictor::Bits(Box::new(GridBits::new(
-            len,
+        let mut bits = GridBits::new(
+            len + self.primed_len(),
             raw,
             flags & FLAG_WRAP != 0,
             self.level,
-        ))))
+        );
+        if let Some(samples) = &self.primer {
+            bits.prime(samples, raw);
+        }
+        Ok(Predictor::Bits(Box::new(bits)))
     }
 
     /// 16 MiB.
@@ -217,7 +236,7 @@ impl Model for Grid {
     }
 
     fn memory(&self, block_size: usize) -> usize {
-        let bits = 8 * block_size.max(1);
+        let bits = 8 * (block_size + self.primed_len()).max(1);
         CUTS.iter()
             .enumerate()
             .map(|(j, _)| 4usize << table_bits(j, bits))

@@ -108,7 +108,14 @@ fn train_refuses_what_it_cannot_do() {
             .model_name(),
         "iid"
     );
-    usage_error(kraft(d.path()).args(["train", "samples", "-o", "g.kfp", "-m", "grid"]));
+    ok(kraft(d.path()).args(["train", "samples", "-o", "g.kfp", "-m", "grid"]));
+    assert_eq!(
+        kraft::Prior::from_bytes(&read(d.path().join("g.kfp")))
+            .unwrap()
+            .model_name(),
+        "grid"
+    );
+    usage_error(kraft(d.path()).args(["train", "samples", "-o", "z.kfp", "-m", "zip"]));
     usage_error(kraft(d.path()).args([
         "train", "samples", "-o", "i.kfp", "-m", "iid", "--size", "1K",
     ]));

@@ -17,14 +17,14 @@ pub(crate) struct TrainArgs {
     /// The prior file to write (by convention NAME.kfp).
     #[arg(short, long, value_name = "PRIOR", required = true)]
     output: PathBuf,
-    /// Model: cm (the default), iid or mixture.
+    /// Model: cm (the default), iid, mixture or grid (PBM images as samples).
     #[arg(short, long, default_value = "cm")]
     model: String,
     /// Level the prior is for: the default when coding with it (a cm prior works at
     /// every level).
     #[arg(short, long, default_value_t = kraft::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(1..=9))]
     level: u8,
-    /// Keep a cm prior's samples within SIZE (e.g. 256K, 1M; default 256K). Larger
+    /// Keep a cm or grid prior's samples within SIZE (e.g. 256K, 1M; default 256K). Larger
     /// priors code records smaller and take longer to load (learning them runs the model
     /// over them once per process, about 2 s per MiB at level 6).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
@@ -66,14 +66,14 @@ impl PriorArg {
 }
 
 pub(crate) fn train(a: &TrainArgs) -> Result<(), Failed> {
-    if !matches!(a.model.as_str(), "cm" | "iid" | "mixture") {
+    if !matches!(a.model.as_str(), "cm" | "iid" | "mixture" | "grid") {
         return Err(usage(format!(
-            "model {} takes no trained prior (cm, iid and mixture do)",
+            "model {} takes no trained prior (cm, iid, mixture and grid do)",
             a.model
         )));
     }
-    if a.size.is_some() && a.model != "cm" {
-        return Err(usage("--size is an option of cm priors"));
+    if a.size.is_some() && !matches!(a.model.as_str(), "cm" | "grid") {
+        return Err(usage("--size is an option of cm and grid priors"));
     }
     // The output is checked before the samples are read: reading them can take long.
     let mut out = Output::file(&a.output, a.force, false).map_err(fail)?;

@@ -73,6 +73,26 @@ impl GridBits {
         g
     }
 
+    /// Learn `samples` (PBM images) as if they had been coded, read as a stream (between
+    /// images); then, for a raw grid of `raw` pixels a row, start it.
+    pub(super) fn prime(&mut self, samples: &[u8], raw: Option<usize>) {
+        if raw.is_some() {
+            self.img = Image::new(0, Some(0));
+            self.mode = Mode::Header;
+        }
+        for &byte in samples {
+            for i in (0..8).rev() {
+                self.p1();
+                self.update((byte >> i) & 1 == 1);
+            }
+        }
+        if let Some(w) = raw {
+            self.img = Image::new(w, None);
+            self.mode = Mode::Binary;
+            self.row_byte = 0;
+        }
+    }
+
     /// Start an image after a complete header.
     fn start_image(&mut self, plain: bool, w: usize, h: u64) {
         self.prev_header = std::mem::take(&mut self.header);
