@@ -10,7 +10,7 @@ True
 
 The codec is registered under ``codec_id = "kraft"`` through the ``numcodecs.codecs``
 entry point, so a process that reads such an array (a Dask worker, say) finds it
-without importing kraft. For arrays of numbers, put numcodecs' ``Shuffle`` or
+without importing kraft. Zarr format 3 arrays take :class:`kraft.zarr.KraftCodec`. For arrays of numbers, put numcodecs' ``Shuffle`` or
 ``Delta`` filter in front: bytes of equal significance side by side model better.
 """
 

@@ -39,6 +39,16 @@ def test_zarr_array_through_worker_processes(client, tmp_path):
     assert np.array_equal(np.frombuffer(kraft.decompress(chunk), dtype="<i4").reshape(100, 125), a[100:200, 250:375])
 
 
+def test_a_format_3_array_through_worker_processes(client, tmp_path):
+    from kraft.zarr import KraftCodec
+
+    a = np.arange(300 * 400, dtype="<u4").reshape(300, 400) % 1009
+    path = str(tmp_path / "v3.zarr")
+    z = zarr.create_array(store=path, shape=a.shape, chunks=(100, 100), dtype=a.dtype, compressors=KraftCodec(level=2))
+    da.store(da.from_array(a, chunks=(100, 100)), z, lock=False, compute=True)
+    assert np.array_equal(da.from_zarr(path).compute(), a)
+
+
 def test_a_directory_as_a_bag_one_task_per_file(client, tmp_path):
     src = tmp_path / "files"
     src.mkdir()
