@@ -85,7 +85,52 @@ pub struct Config {
     pub runs: bool,
 }
 
+/// The bits of a block's one-byte parameter (`docs/FORMAT.md`, "cm flags").
+pub(crate) mod flag {
+    /// Word contexts.
+    pub const WORD: u8 = 1;
+    /// Sparse contexts.
+    pub const SPARSE: u8 = 2;
+    /// Record contexts.
+    pub const RECORD: u8 = 4;
+    /// The built-in primer is learned before the block.
+    pub const PRIMER: u8 = 8;
+    /// Column contexts.
+    pub const COLUMN: u8 = 16;
+    /// DNA: the inverted-repeat and mutation-tolerant match models.
+    pub const DNA: u8 = 32;
+    /// Long-match runs.
+    pub const RUNS: u8 = 64;
+}
+
 impl Config {
+    /// The flags a block of this level may carry: the context groups the level has,
+    /// the primer and runs.
+    fn allowed_flags(&self) -> u8 {
+        let group = |on: bool, bit: u8| if on { bit } else { 0 };
+        flag::PRIMER
+            | flag::RUNS
+            | group(self.word, flag::WORD)
+            | group(self.sparse, flag::SPARSE)
+            | group(self.record, flag::RECORD)
+            | group(self.column, flag::COLUMN)
+            | group(self.dna, flag::DNA)
+    }
+
+    /// This level's configuration for a block whose parameter is `flags` (checked
+    /// against [`Config::allowed_flags`] by the caller).
+    fn with_flags(&self, flags: u8) -> Config {
+        Config {
+            word: flags & flag::WORD != 0,
+            sparse: flags & flag::SPARSE != 0,
+            record: flags & flag::RECORD != 0,
+            column: flags & flag::COLUMN != 0,
+            dna: flags & flag::DNA != 0,
+            runs: flags & flag::RUNS != 0,
+            ..self.clone()
+        }
+    }
+
     /// The configuration of `level` (1..=9).
     pub fn for_level(level: u8) -> Config {
         let (orders, word, sparse, record, table_bits): (&'static [u8], _, _, _, _) = match level {
@@ -246,24 +291,20 @@ impl Model for Cm {
                 (dna, !dna && looks_like_text(block))
             }
         };
+        let c = &self.config;
+        let binary = !text && !dna;
         let mut flags = 0u8;
-        if dna {
-            flags |= 32;
-        }
-        if self.config.word && text {
-            flags |= 1;
-        }
-        if self.config.sparse && !text && !dna {
-            flags |= 2;
-        }
-        if self.config.record && !text && !dna {
-            flags |= 4;
-        }
-        if text {
-            flags |= 8;
-        }
-        if self.config.column && text {
-            flags |= 16;
+        for (on, bit) in [
+            (dna, flag::DNA),
+            (c.word && text, flag::WORD),
+            (c.sparse && binary, flag::SPARSE),
+            (c.record && binary, flag::RECORD),
+            (text, flag::PRIMER),
+            (c.column && text, flag::COLUMN),
+        ] {
+            if on {
+                flags |= bit;
+            }
         }
         // Runs pay where a block repeats long stretches; a small block or one coded
         // with a kept (primed) model keeps its flags as they were.
@@ -272,7 +313,7 @@ impl Model for Cm {
             && self.working_set(block.len()) > PRIMED_MAX
             && has_long_repeat(block)
         {
-            flags |= 64;
+            flags |= flag::RUNS;
         }
         params.push(flags);
         self.load(params, block.len())
@@ -282,25 +323,12 @@ impl Model for Cm {
         let &[flags] = params else {
             return Err(Error::bad_params("cm block parameters must be one byte"));
         };
-        let allowed = 8
-            | 64
-            | u8::from(self.config.dna) << 5
-            | u8::from(self.config.column) << 4
-            | u8::from(self.config.word)
-            | u8::from(self.config.sparse) << 1
-            | u8::from(self.config.record) << 2;
-        if flags & !allowed != 0 {
+        if flags & !self.config.allowed_flags() != 0 {
             return Err(Error::bad_params(
                 "cm context groups not allowed at this level",
             ));
         }
-        let mut config = self.config.clone();
-        config.word = flags & 1 != 0;
-        config.sparse = flags & 2 != 0;
-        config.record = flags & 4 != 0;
-        config.column = flags & 16 != 0;
-        config.dna = flags & 32 != 0;
-        config.runs = flags & 64 != 0;
+        let config = self.config.with_flags(flags);
         let model = match &self.primer {
             Some(primer) => primer.model(&config, self.level, flags, len),
             None if self.working_set(len) <= PRIMED_MAX => {
@@ -312,7 +340,7 @@ impl Model for Cm {
             }
             None => {
                 let mut p = predictor::Predictor::new(&config, len);
-                if flags & 8 != 0 {
+                if flags & flag::PRIMER != 0 {
                     p.prime(PRIMER);
                 }
                 Box::new(Bits(p))
@@ -498,16 +526,15 @@ mod tests {
                 let mut params = Vec::new();
                 drop(cm.fit(data, &mut params).unwrap());
                 let flags = params[0];
-                assert_eq!(flags & 8 != 0, data == &text[..], "text is primed");
+                assert_eq!(
+                    flags & flag::PRIMER != 0,
+                    data == &text[..],
+                    "text is primed"
+                );
                 assert!(cm.working_set(data.len()) <= PRIMED_MAX, "level {level}");
-                let mut config = cm.config.clone();
-                config.word = flags & 1 != 0;
-                config.sparse = flags & 2 != 0;
-                config.record = flags & 4 != 0;
-                config.column = flags & 16 != 0;
-                config.dna = flags & 32 != 0;
+                let config = cm.config.with_flags(flags);
                 let mut fresh = predictor::Predictor::new(&config, data.len());
-                if flags & 8 != 0 {
+                if flags & flag::PRIMER != 0 {
                     fresh.prime(PRIMER);
                 }
                 let expected = run(fresh, data);

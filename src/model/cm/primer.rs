@@ -101,7 +101,7 @@ impl Primer {
         }
         // Learned under the lock: threads that need it wait for one to learn it.
         let mut p = predictor::Predictor::new(config, shape_len);
-        if key.1 & 8 != 0 {
+        if key.1 & super::flag::PRIMER != 0 {
             p.prime(PRIMER);
         }
         p.prime(&self.text);
