@@ -30,6 +30,9 @@ pub struct Logistic {
     squash: Box<[u16; 4096]>,
     stretch: Box<[i16]>,
     fast: Box<[i16; 4096]>,
+    /// stretch(squash(x)) for every stretched x: what a mixer's output is once it has
+    /// been a probability, from a table small enough to stay in L1.
+    round_trip: Box<[i16; 4096]>,
 }
 
 impl Logistic {
@@ -56,10 +59,15 @@ impl Logistic {
         for (i, f) in fast.iter_mut().enumerate() {
             *f = stretch[i * 16 + 8];
         }
+        let mut round_trip = Box::new([0i16; 4096]);
+        for (x, r) in round_trip.iter_mut().enumerate() {
+            *r = stretch[usize::from(squash[x])];
+        }
         Logistic {
             squash,
             stretch,
             fast,
+            round_trip,
         }
     }
 
@@ -73,6 +81,12 @@ impl Logistic {
     #[inline]
     pub fn stretch12(&self, p: u32) -> i32 {
         i32::from(self.fast[(p >> 4) as usize & 4095])
+    }
+
+    /// `stretch(squash(x))`, exactly, for a stretched value `x` (clamped to ±2047).
+    #[inline]
+    pub fn stretch_squash(&self, x: i32) -> i32 {
+        i32::from(self.round_trip[(x.clamp(-LIMIT, LIMIT) + 2048) as usize])
     }
 
     /// Stretched value of a 16-bit probability.
@@ -100,6 +114,7 @@ mod tests {
             let slack = 1.0 + 256.0 / (p as f64 * (65536.0 - p as f64) / 65536.0);
             assert!((l.stretch(p) as f64 - exact).abs() <= slack, "p={p}");
         }
+        assert!((-2100..2100).all(|x| l.stretch_squash(x) == l.stretch(l.squash(x))));
         // Monotone.
         assert!((-2047..2047).all(|x| l.squash(x) <= l.squash(x + 1)));
         assert!((0..65535).all(|p| l.stretch(p) <= l.stretch(p + 1)));

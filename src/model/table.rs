@@ -11,6 +11,59 @@ pub(crate) fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 33)
 }
 
+/// Start loading the cache line that holds `s[i]` (nothing if `i` is out of bounds): a
+/// hint that lets a miss the model knows of in advance overlap other work. It changes no
+/// value, so output is the same with it and without.
+#[inline(always)]
+pub(crate) fn prefetch<T>(s: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = s.get(i) {
+        // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 CPU has (it is in the
+        // target's baseline). A prefetch is a hint: it never faults, reads nothing into
+        // the program and writes nothing, for any address; here the address is that of
+        // an element of a live slice besides. No safe form exists in stable Rust.
+        #[allow(unsafe_code)]
+        unsafe {
+            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, i);
+}
+
+/// A large table of 32-bit words (a match model's index), zeroed, in the memory of a
+/// [`Table`]: its lookups are as random as the bytes'.
+#[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
+pub(crate) struct Words(Table);
+
+impl Words {
+    /// `n` zero words.
+    pub(crate) fn new(n: usize) -> Words {
+        Words(Table::new(n * 4))
+    }
+
+    /// Word `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u32 {
+        let b = &self.0[i * 4..i * 4 + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+
+    /// Set word `i` to `v`.
+    #[inline]
+    pub(crate) fn set(&mut self, i: usize, v: u32) {
+        self.0[i * 4..i * 4 + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    /// Start loading word `i` ([`prefetch`]).
+    #[inline]
+    pub(crate) fn prefetch(&self, i: usize) {
+        prefetch(&self.0, i * 4);
+    }
+}
+
 /// Zeroed memory for a large hashed table: from 2 MiB up an anonymous mapping backed by
 /// huge pages where the system allows (lookups are random, and with 4 KiB pages nearly
 /// each one also misses the TLB), else (or if mapping fails) a plain vector.
@@ -70,5 +123,35 @@ impl PartialEq for Table {
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Table({} bytes)", self.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A prefetch changes nothing it is given, at any index (the last element, past
+    /// the end, far past it, an empty slice), and a table of words reads back what was
+    /// set, at its ends too.
+    #[test]
+    fn prefetch_is_only_a_hint_and_words_read_back() {
+        let v: Vec<u32> = (0..1000).collect();
+        for i in [0, 1, 999, 1000, 4096, usize::MAX / 8, usize::MAX] {
+            prefetch(&v, i);
+        }
+        prefetch::<u8>(&[], 0);
+        assert!(v.iter().enumerate().all(|(i, &x)| x == i as u32));
+        let t = Table::new(4 << 20);
+        prefetch(&t, t.len() - 1);
+        prefetch(&t, t.len());
+        assert!(t.iter().all(|&b| b == 0));
+        let n = 1 << 20;
+        let mut w = Words::new(n);
+        for (i, v) in [(0, 7u32), (1, u32::MAX), (n - 1, 0x0102_0304)] {
+            w.set(i, v);
+            w.prefetch(i);
+            assert_eq!(w.get(i), v);
+        }
+        assert_eq!(w.get(2), 0);
     }
 }

@@ -1,7 +1,9 @@
 //! Learned maps: context → probability ([`StateMap`]), probability refinement ([`Apm`]),
 //! and the logistic mixer ([`Mixer`]). Integer arithmetic throughout.
 
+use super::kernels;
 use crate::model::logistic::{LIMIT, Logistic};
+use crate::model::table::prefetch;
 
 /// 65536·2 / (2n + 3): the step size after n updates, 1/(n + 1.5).
 fn reciprocals() -> [u32; 1024] {
@@ -86,8 +88,6 @@ impl Apm {
         Apm { t, index: 0, rate }
     }
 
-    /// Start loading context `cx`'s points (the first and last of its row), so the cache
-    /// miss overlaps other work before [`Apm::refine`] needs them.
     /// The entry the next [`Apm::update`] writes.
     #[inline]
     pub fn index(&self) -> usize {
@@ -104,16 +104,25 @@ impl Apm {
         self.rate = from.rate;
     }
 
+    /// Start loading context `cx`'s row (its 66 bytes span at most two cache lines),
+    /// so the miss overlaps other work before [`Apm::refine`] reads it.
     #[inline]
-    pub fn warm(&self, cx: usize) -> u32 {
-        let base = cx * 33;
-        u32::from(self.t[base]) ^ u32::from(self.t[base + 32])
+    pub fn prefetch(&self, cx: usize) {
+        prefetch(&self.t, cx * 33);
+        prefetch(&self.t, cx * 33 + 32);
     }
 
     /// The refined 16-bit probability of `p` in context `cx`.
+    #[cfg(test)]
     #[inline]
     pub fn refine(&mut self, lg: &Logistic, p: u32, cx: usize) -> u32 {
-        let s = lg.stretch(p) + 2048; // 1..=4095
+        self.refine_stretched(lg.stretch(p), cx)
+    }
+
+    /// [`Apm::refine`] of the probability whose stretched value is `st`.
+    #[inline]
+    pub fn refine_stretched(&mut self, st: i32, cx: usize) -> u32 {
+        let s = st + 2048; // 1..=4095
         let lo = (s >> 7) as usize;
         let w = (s & 127) as u32;
         let base = cx * 33 + lo;
@@ -184,6 +193,16 @@ impl Mixer {
             updates: 0,
             skip: SKIP_ERROR,
         }
+    }
+
+    /// The number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.n
+    }
+
+    /// The number of weight vectors of each mixer.
+    pub fn sets(&self) -> Vec<usize> {
+        self.tables.iter().map(|t| t.len() / self.n).collect()
     }
 
     /// Learn faster at the start: the rate is `rate + boost / (1 + updates / 4096)`.
@@ -258,7 +277,7 @@ impl Mixer {
             let w = &self.tables[j][base..base + n];
             // |x| < 2^11 and |w| < 2^19: each product fits i32 and so does the sum of the
             // products pre-shifted by 8 (for any n below 2^11).
-            let dot: i32 = self.x.iter().zip(w).map(|(&x, &w)| (x * w) >> 8).sum();
+            let dot = kernels::dot(&self.x, w);
             let d = (dot >> 8).clamp(-LIMIT, LIMIT);
             self.dots[j] = d;
             self.ps[j] = lg.squash(d);
@@ -286,10 +305,12 @@ impl Mixer {
             }
             let e = err * rate;
             let base = self.bases[j];
-            let w = &mut self.tables[j][base..base + n];
-            for (w, &x) in w.iter_mut().zip(&self.x) {
-                *w = (*w + ((x * e) >> 14)).clamp(-WEIGHT_LIMIT, WEIGHT_LIMIT);
-            }
+            kernels::train(
+                &mut self.tables[j][base..base + n],
+                &self.x,
+                e,
+                WEIGHT_LIMIT,
+            );
         }
         self.nx = 0;
     }

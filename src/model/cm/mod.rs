@@ -30,6 +30,10 @@
 //! little memory at any level; `kraft info` states the decoder memory of a file.
 
 pub(crate) mod adaptive;
+#[doc(hidden)]
+pub mod kernels;
+#[doc(hidden)]
+pub mod parts;
 mod predictor;
 mod primer;
 mod state;

@@ -12,7 +12,7 @@
 //! Call contract ([`crate::model::BitModel`]): `p1()`, then `update(bit)`, 8 times a byte.
 
 use super::Config;
-use crate::model::table::{Table, mix64};
+use crate::model::table::{Table, mix64, prefetch};
 use std::sync::OnceLock;
 
 use super::adaptive::{Apm, Mixer, StateMap};
@@ -20,6 +20,7 @@ use super::state::States;
 use crate::model::logistic::Logistic;
 
 mod matches;
+mod parts;
 mod restore;
 mod runs;
 
@@ -84,6 +85,9 @@ pub struct Predictor {
     hashes: Vec<u64>,
     /// Offset of each hashed context's current slot in `table`.
     slots: Vec<usize>,
+    /// Each hashed context's hash with the current nibble: its bucket is loading from
+    /// when the nibble's contexts are known until its slot is found.
+    nibble_hashes: Vec<u64>,
     /// Where each context's current state lives (`usize::MAX` for order 0's own table).
     loc: Vec<usize>,
     sm: StateMap,
@@ -207,6 +211,7 @@ impl Predictor {
             buckets: buckets as u64,
             hashes: vec![0; n_hashed],
             slots: vec![0; n_hashed],
+            nibble_hashes: vec![0; n_hashed],
             loc: vec![0; n_ctx],
             sm,
             sm_index: vec![0; n_ctx],
@@ -366,23 +371,31 @@ impl Predictor {
 
     /// Find each hashed context's slot for the current nibble.
     fn find_slots(&mut self) {
+        self.start_slots();
+        self.finish_slots();
+    }
+
+    /// Hash each context with the current nibble and start loading its bucket: the
+    /// table misses the cache more than anything else, so this is done as soon as the
+    /// nibble's contexts are known, and [`Self::finish_slots`] after other work.
+    fn start_slots(&mut self) {
         let nibble = if self.bitpos == 0 {
             0
         } else {
             u64::from(self.c0) << 48
         };
-        // First touch every bucket (independent loads the CPU overlaps), then search.
-        let mut hs = [0u64; 32];
-        let mut warm = 0u8;
-        for (i, &h) in self.hashes.iter().enumerate() {
+        for i in 0..self.hashes.len() {
+            let h = self.hashes[i];
             let h = if nibble == 0 { h } else { mix64(h ^ nibble) };
-            hs[i] = h;
-            warm ^= self.table[self.bucket(h)];
+            self.nibble_hashes[i] = h;
+            prefetch(&self.table, self.bucket(h));
         }
-        std::hint::black_box(warm);
-        let n = self.hashes.len();
-        for (i, &h) in hs[..n].iter().enumerate() {
-            self.slots[i] = self.lookup(h);
+    }
+
+    /// Find the slots whose buckets [`Self::start_slots`] started loading.
+    fn finish_slots(&mut self) {
+        for i in 0..self.nibble_hashes.len() {
+            self.slots[i] = self.lookup(self.nibble_hashes[i]);
         }
     }
 
@@ -420,13 +433,23 @@ impl Predictor {
         base + victim * SLOT
     }
 
-    /// Learn the completed byte and prepare the next one's contexts.
-    fn end_of_byte(&mut self, byte: u8) {
-        let pos = self.hist.len();
+    /// The completed byte enters the history, and the next byte's contexts are hashed.
+    /// Returns the match index entry of the bytes that end here, whose load has started;
+    /// the match model follows the byte in [`Self::end_of_match`].
+    fn end_of_byte(&mut self, byte: u8) -> usize {
         self.note_byte(byte);
-        let pos1 = pos + 1;
-        // Match model.
         let key = self.order_hash(self.m.min_len);
+        let slot = mix64(key ^ 0xabcd) as usize & self.m.mask;
+        self.m.table.prefetch(slot);
+        self.byte_contexts();
+        slot
+    }
+
+    /// The match models follow the completed byte `byte`; `slot` is the match index
+    /// entry of the bytes that end with it.
+    fn end_of_match(&mut self, byte: u8, slot: usize) {
+        let pos1 = self.hist.len();
+        let pos = pos1 - 1;
         let m = &mut self.m;
         if m.len > 0 {
             let agrees = m.ptr < pos && self.hist[m.ptr] == byte;
@@ -440,9 +463,8 @@ impl Predictor {
             }
         }
         if pos1 >= m.min_len {
-            let slot = mix64(key ^ 0xabcd) as usize & m.mask;
             if m.len == 0 {
-                let cand = m.table[slot] as usize;
+                let cand = m.table.get(slot) as usize;
                 if cand > 0 {
                     let mut l = 0;
                     while l < 400 && l < cand && self.hist[cand - 1 - l] == self.hist[pos1 - 1 - l]
@@ -456,7 +478,7 @@ impl Predictor {
                     }
                 }
             }
-            m.table[slot] = pos1 as u32;
+            m.table.set(slot, pos1 as u32);
             if let Some(j) = &mut self.journal {
                 j.matches.push(slot as u32);
             }
@@ -472,7 +494,6 @@ impl Predictor {
                 j.reverse.push(slot as u32);
             }
         }
-        self.byte_contexts();
     }
 
     /// The history and the per-byte state that follows it (shift registers, indirect
@@ -547,14 +568,8 @@ impl Predictor {
     pub fn p1(&mut self) -> u32 {
         let lg = self.lg;
         let c0 = self.c0 as usize;
-        // The refinement contexts are known now: start their loads (they miss the cache
-        // more often than anything else here) before the mixing they wait for.
+        // Their rows started loading when the bit before was learned.
         let (apm0, apm1, apm2) = self.apm_contexts();
-        let mut warm = self.apm[0].warm(apm0) ^ self.apm[1].warm(apm1);
-        if self.config.wide {
-            warm ^= self.apm[2].warm(apm2);
-        }
-        std::hint::black_box(warm);
         let node = if self.bitpos < 4 {
             c0
         } else {
@@ -622,14 +637,16 @@ impl Predictor {
             self.final_mixer.add(x);
         }
         self.final_mixer.add(256);
-        self.final_mixer
-            .mix(lg, &[c0 | word_len << 8 | mbucket.min(3) << 12]);
+        let d = self
+            .final_mixer
+            .mix(lg, &[c0 | word_len << 8 | mbucket.min(3) << 12])[0];
         let p = self.final_mixer.p(0);
-        // Refine.
-        let p2 = self.apm[0].refine(lg, p, apm0);
-        let p3 = self.apm[1].refine(lg, p, apm1);
+        // Refine: p is squash(d), so its stretched value is one small lookup.
+        let st = lg.stretch_squash(d);
+        let p2 = self.apm[0].refine_stretched(st, apm0);
+        let p3 = self.apm[1].refine_stretched(st, apm1);
         self.pr = if self.config.wide {
-            let p4 = self.apm[2].refine(lg, p, apm2);
+            let p4 = self.apm[2].refine_stretched(st, apm2);
             (p + p2 * 2 + p3 * 3 + p4 * 2 + 4) / 8
         } else {
             (p + p2 * 2 + p3 * 3 + 3) / 6
@@ -652,7 +669,52 @@ impl Predictor {
     }
 
     /// Learn `bit`.
+    ///
+    /// The next bit's contexts are known once `bit` is: at a byte's end its history and
+    /// the next byte's hashes come first, and the loads the next bit waits for (the
+    /// table's buckets at a nibble's start, the APMs' rows, the match index entry) start
+    /// before the learning, which reads none of what the byte's end changes; the match
+    /// model and the slots follow it.
     pub fn update(&mut self, bit: bool) {
+        self.c0 = (self.c0 << 1) | u32::from(bit);
+        self.bitpos += 1;
+        let nibble_starts = self.bitpos == 4 || self.bitpos == 8;
+        let mut byte_end = None;
+        if self.bitpos == 8 {
+            let byte = self.c0 as u8;
+            self.c0 = 1;
+            self.bitpos = 0;
+            byte_end = Some((byte, self.end_of_byte(byte)));
+        }
+        if nibble_starts {
+            self.start_slots();
+        } else if self.bitpos == 3 {
+            // The second nibble's buckets are one of two sets: start loading both, a
+            // bit before they are known.
+            for next in [self.c0 << 1, self.c0 << 1 | 1] {
+                let nibble = u64::from(next) << 48;
+                for &h in &self.hashes {
+                    prefetch(&self.table, self.bucket(mix64(h ^ nibble)));
+                }
+            }
+        }
+        let (apm0, apm1, apm2) = self.apm_contexts();
+        self.apm[0].prefetch(apm0);
+        self.apm[1].prefetch(apm1);
+        if self.config.wide {
+            self.apm[2].prefetch(apm2);
+        }
+        self.learn(bit);
+        if let Some((byte, slot)) = byte_end {
+            self.end_of_match(byte, slot);
+        }
+        if nibble_starts {
+            self.finish_slots();
+        }
+    }
+
+    /// Every state, map, mixer and APM the last prediction used learns `bit`.
+    fn learn(&mut self, bit: bool) {
         // States and their maps.
         for &at in &self.direct_at {
             self.direct.update(at, bit);
@@ -688,17 +750,6 @@ impl Predictor {
         self.final_mixer.update(bit);
         for a in &mut self.apm {
             a.update(bit);
-        }
-        self.c0 = (self.c0 << 1) | u32::from(bit);
-        self.bitpos += 1;
-        if self.bitpos == 8 {
-            let byte = self.c0 as u8;
-            self.c0 = 1;
-            self.bitpos = 0;
-            self.end_of_byte(byte);
-            self.find_slots();
-        } else if self.bitpos == 4 {
-            self.find_slots();
         }
     }
 }

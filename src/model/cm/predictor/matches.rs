@@ -4,12 +4,13 @@
 use super::mix64;
 use crate::model::cm::adaptive::StateMap;
 use crate::model::logistic::Logistic;
+use crate::model::table::Words;
 
 /// Match model: the longest earlier occurrence of the recent bytes predicts the next.
 #[derive(Clone)]
 #[cfg_attr(test, derive(PartialEq, Debug))]
 pub(super) struct Match {
-    pub(super) table: Vec<u32>,
+    pub(super) table: Words,
     pub(super) mask: usize,
     pub(super) min_len: usize,
     pub(super) ptr: usize,
@@ -76,7 +77,7 @@ impl Match {
     /// `slots` were written since.
     pub(super) fn restore(&mut self, from: &Match, slots: &[u32]) {
         for &s in slots {
-            self.table[s as usize] = from.table[s as usize];
+            self.table.set(s as usize, from.table.get(s as usize));
         }
         let Match {
             table: _,
@@ -105,7 +106,7 @@ impl Match {
         Match {
             misses: 0,
             tolerance,
-            table: vec![0; 1 << bits],
+            table: Words::new(1 << bits),
             mask: (1 << bits) - 1,
             min_len,
             ptr: 0,
@@ -188,7 +189,7 @@ impl Reverse {
         if pos1 >= k {
             if m.len == 0 {
                 let slot = mix64(self.reverse ^ 0x5eed) as usize & m.mask;
-                let end = m.table[slot] as usize;
+                let end = m.table.get(slot) as usize;
                 if end > k {
                     let start = end - k;
                     // hist[start + i] must be the complement of hist[pos1 - 1 - i].
@@ -206,7 +207,7 @@ impl Reverse {
                 }
             }
             let slot = mix64((self.forward & mask) ^ 0x5eed) as usize & m.mask;
-            m.table[slot] = pos1 as u32;
+            m.table.set(slot, pos1 as u32);
             written = Some(slot);
         }
         m.expected = if m.len > 0 {

@@ -99,6 +99,7 @@ impl Predictor {
             buckets,
             hashes,
             slots,
+            nibble_hashes,
             loc,
             sm,
             sm_index,
@@ -142,6 +143,7 @@ impl Predictor {
         self.buckets = *buckets;
         self.hashes.copy_from_slice(hashes);
         self.slots.copy_from_slice(slots);
+        self.nibble_hashes.copy_from_slice(nibble_hashes);
         self.loc.copy_from_slice(loc);
         self.sm.copy_from(sm);
         self.sm_index.copy_from_slice(sm_index);
