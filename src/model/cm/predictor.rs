@@ -704,7 +704,13 @@ impl Predictor {
         if self.config.wide {
             self.apm[2].prefetch(apm2);
         }
-        self.learn(bit);
+        self.learn_states(bit);
+        if let Some((_, slot)) = byte_end {
+            // Where a new match would start: its first check reads the history there.
+            let cand = self.m.table.get(slot) as usize;
+            prefetch(&self.hist, cand.wrapping_sub(1));
+        }
+        self.learn_mixing(bit);
         if let Some((byte, slot)) = byte_end {
             self.end_of_match(byte, slot);
         }
@@ -713,8 +719,8 @@ impl Predictor {
         }
     }
 
-    /// Every state, map, mixer and APM the last prediction used learns `bit`.
-    fn learn(&mut self, bit: bool) {
+    /// Every state and map the last prediction used learns `bit`.
+    fn learn_states(&mut self, bit: bool) {
         // States and their maps.
         for &at in &self.direct_at {
             self.direct.update(at, bit);
@@ -746,6 +752,10 @@ impl Predictor {
                 ir.m.sm.update(idx, bit);
             }
         }
+    }
+
+    /// The mixers and APMs the last prediction used learn `bit`.
+    fn learn_mixing(&mut self, bit: bool) {
         self.mixer.update(bit);
         self.final_mixer.update(bit);
         for a in &mut self.apm {
