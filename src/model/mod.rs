@@ -65,6 +65,8 @@
 //! ```
 
 pub mod cm;
+#[cfg(feature = "fast")]
+mod fast;
 mod grid;
 pub(crate) mod iid;
 pub(crate) mod logistic;

@@ -13,22 +13,15 @@ pub(crate) fn mix64(mut x: u64) -> u64 {
 
 /// Start loading the cache line that holds `s[i]` (nothing if `i` is out of bounds): a
 /// hint that lets a miss the model knows of in advance overlap other work. It changes no
-/// value, so output is the same with it and without.
+/// value, so output is the same with it and without (and without the `fast` feature it
+/// does nothing).
 #[inline(always)]
 pub(crate) fn prefetch<T>(s: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(feature = "fast")]
     if let Some(x) = s.get(i) {
-        // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 CPU has (it is in the
-        // target's baseline). A prefetch is a hint: it never faults, reads nothing into
-        // the program and writes nothing, for any address; here the address is that of
-        // an element of a live slice besides. No safe form exists in stable Rust.
-        #[allow(unsafe_code)]
-        unsafe {
-            use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>());
-        }
+        super::fast::prefetch(x);
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(feature = "fast"))]
     let _ = (s, i);
 }
 
@@ -42,6 +35,20 @@ impl Words {
     /// `n` zero words.
     pub(crate) fn new(n: usize) -> Words {
         Words(Table::new(n * 4))
+    }
+
+    /// `n` words, word `i` being `f(i)`.
+    pub(crate) fn from_fn(n: usize, f: impl Fn(usize) -> u32) -> Words {
+        let mut w = Words::new(n);
+        for (i, b) in w.0.chunks_exact_mut(4).enumerate() {
+            b.copy_from_slice(&f(i).to_le_bytes());
+        }
+        w
+    }
+
+    /// Become `from` (of the same length) without allocating.
+    pub(crate) fn copy_from(&mut self, from: &Words) {
+        self.0.copy_from_slice(&from.0);
     }
 
     /// Word `i`.

@@ -3,7 +3,7 @@
 
 use super::kernels;
 use crate::model::logistic::{LIMIT, Logistic};
-use crate::model::table::prefetch;
+use crate::model::table::{Words, prefetch};
 
 /// 65536·2 / (2n + 3): the step size after n updates, 1/(n + 1.5).
 fn reciprocals() -> [u32; 1024] {
@@ -19,8 +19,9 @@ fn reciprocals() -> [u32; 1024] {
 #[derive(Clone)]
 #[cfg_attr(test, derive(PartialEq, Debug))]
 pub struct StateMap {
-    /// 22-bit probability << 10 | 10-bit count.
-    t: Vec<u32>,
+    /// 22-bit probability << 10 | 10-bit count; a large map's lookups are random, so it
+    /// lives in the memory of a hashed table.
+    t: Words,
     limit: u32,
     rec: [u32; 1024],
 }
@@ -29,9 +30,7 @@ impl StateMap {
     /// `n` entries, all starting at `init(i)` (16-bit P(1)).
     pub fn new(n: usize, limit: u32, init: impl Fn(usize) -> u32) -> Self {
         StateMap {
-            t: (0..n)
-                .map(|i| (init(i).clamp(1, 65535) << 16) & !1023)
-                .collect(),
+            t: Words::from_fn(n, |i| (init(i).clamp(1, 65535) << 16) & !1023),
             limit: limit.min(1023),
             rec: reciprocals(),
         }
@@ -40,31 +39,37 @@ impl StateMap {
     /// 16-bit P(1) of entry `i`.
     #[inline]
     pub fn p(&self, i: usize) -> u32 {
-        self.t[i] >> 16
+        self.t.get(i) >> 16
+    }
+
+    /// Start loading entry `i` ([`prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, i: usize) {
+        self.t.prefetch(i);
     }
 
     /// Put entry `i` back to what it is in `from` (a map of the same size).
     #[inline]
     pub fn restore_entry(&mut self, from: &StateMap, i: usize) {
-        self.t[i] = from.t[i];
+        self.t.set(i, from.t.get(i));
     }
 
     /// Become `from` (a map of the same size) without allocating.
     pub fn copy_from(&mut self, from: &StateMap) {
-        self.t.copy_from_slice(&from.t);
+        self.t.copy_from(&from.t);
         self.limit = from.limit;
     }
 
     /// Learn `bit` at entry `i`.
     #[inline]
     pub fn update(&mut self, i: usize, bit: bool) {
-        let e = self.t[i];
+        let e = self.t.get(i);
         let n = e & 1023;
         let p = i64::from(e >> 10);
         let target = if bit { (1i64 << 22) - 1 } else { 0 };
         let p = p + (((target - p) * i64::from(self.rec[n as usize])) >> 16);
         let n = if n < self.limit { n + 1 } else { n };
-        self.t[i] = ((p as u32) << 10) | n;
+        self.t.set(i, ((p as u32) << 10) | n);
     }
 }
 

@@ -1,75 +1,51 @@
-//! The mixers' inner loops (a dot product, a weight update), built twice: for the
-//! target's baseline and, on x86-64, for AVX2, chosen at run time. Both builds compile
-//! the same integer expressions (32-bit products and sums that cannot overflow, and
-//! clamps), so they return the same values on every input: the output is the same
-//! bytes with and without AVX2 (tests below, and `tests/golden.rs`).
+//! The mixers' inner loops: a dot product and a weight update. With the `fast` feature
+//! they run an AVX2 build where the CPU has one (`model::fast`); both builds compile
+//! these same integer expressions (32-bit products and sums that cannot overflow, and
+//! clamps), so they return the same values on every input, and the output is the same
+//! bytes with and without AVX2 (tests below and in `tests/simd.rs`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Set by tests to run the baseline build where AVX2 is there.
-static BASELINE_ONLY: AtomicBool = AtomicBool::new(false);
-
-/// Run the baseline build even where AVX2 is there (`false` undoes it).
+/// Run the baseline build even where AVX2 is there (`false` undoes it): for tests that
+/// compare the two. Without the `fast` feature there is only the baseline.
 #[doc(hidden)]
 pub fn baseline_only(on: bool) {
-    BASELINE_ONLY.store(on, Ordering::Relaxed);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && !BASELINE_ONLY.load(Ordering::Relaxed)
+    #[cfg(feature = "fast")]
+    crate::model::fast::baseline_only(on);
+    #[cfg(not(feature = "fast"))]
+    let _ = on;
 }
 
 /// Σ (x_i·w_i) >> 8 over the pairs: |x| < 2^11 and |w| < 2^19, so each product fits an
 /// i32, and so does the sum for fewer than 2^9 pairs.
 #[inline(always)]
-fn dot_body(x: &[i32], w: &[i32]) -> i32 {
+pub(crate) fn dot_body(x: &[i32], w: &[i32]) -> i32 {
     x.iter().zip(w).map(|(&x, &w)| (x * w) >> 8).sum()
 }
 
 /// w_i ← clamp(w_i + (x_i·e) >> 14, ±limit): |x| < 2^11 and |e| < 2^20 keep x·e in an
 /// i32.
 #[inline(always)]
-fn train_body(w: &mut [i32], x: &[i32], e: i32, limit: i32) {
+pub(crate) fn train_body(w: &mut [i32], x: &[i32], e: i32, limit: i32) {
     for (w, &x) in w.iter_mut().zip(x) {
         *w = (*w + ((x * e) >> 14)).clamp(-limit, limit);
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dot_avx2(x: &[i32], w: &[i32]) -> i32 {
-    dot_body(x, w)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn train_avx2(w: &mut [i32], x: &[i32], e: i32, limit: i32) {
-    train_body(w, x, e, limit)
-}
-
-/// Σ (x_i·w_i) >> 8 (see [`dot_body`] for the bounds the callers keep).
+/// [`dot_body`], in the fastest build the CPU runs.
 #[inline]
 pub(super) fn dot(x: &[i32], w: &[i32]) -> i32 {
-    #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: the CPU has AVX2 (checked just above), the one requirement of
-        // calling a function built with it; the function itself is safe code.
-        #[allow(unsafe_code)]
-        return unsafe { dot_avx2(x, w) };
+    #[cfg(feature = "fast")]
+    if let Some(d) = crate::model::fast::dot(x, w) {
+        return d;
     }
     dot_body(x, w)
 }
 
-/// w_i ← clamp(w_i + (x_i·e) >> 14, ±limit) (see [`train_body`]).
+/// [`train_body`], in the fastest build the CPU runs.
 #[inline]
 pub(super) fn train(w: &mut [i32], x: &[i32], e: i32, limit: i32) {
-    #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: as in `dot`: AVX2 is there, and the function is safe code.
-        #[allow(unsafe_code)]
-        return unsafe { train_avx2(w, x, e, limit) };
+    #[cfg(feature = "fast")]
+    if crate::model::fast::train(w, x, e, limit).is_some() {
+        return;
     }
     train_body(w, x, e, limit)
 }
@@ -78,8 +54,8 @@ pub(super) fn train(w: &mut [i32], x: &[i32], e: i32, limit: i32) {
 mod tests {
     use super::*;
 
-    /// Both builds agree on every length up to 70 (every remainder of the vector
-    /// width) and at the extremes of the stated bounds.
+    /// The build the CPU runs agrees with the baseline on every length up to 70 (every
+    /// remainder of the vector width) and at the extremes of the stated bounds.
     #[test]
     fn both_builds_give_the_same_values() {
         let mut s = 0x2545_f491_4f6c_dd1du64;
@@ -89,6 +65,7 @@ mod tests {
             s ^= s << 17;
             s
         };
+        let limit = (1 << 19) - 1;
         for n in 0..70 {
             for round in 0..40 {
                 let x: Vec<i32> = (0..n)
@@ -100,29 +77,16 @@ mod tests {
                     .collect();
                 let w: Vec<i32> = (0..n)
                     .map(|_| match round % 4 {
-                        0 | 1 => (1 << 19) - 1,
-                        _ => (next() % (1 << 20)) as i32 - (1 << 19) + 1,
+                        0 | 1 => limit,
+                        _ => (next() % (1 << 20)) as i32 - limit,
                     })
                     .collect();
                 let e = (next() % (1 << 21)) as i32 - (1 << 20) + 1;
-                let base_dot = dot_body(&x, &w);
-                let (mut wa, mut wb) = (w.clone(), w.clone());
-                train_body(&mut wa, &x, e, (1 << 19) - 1);
-                #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    #[allow(unsafe_code)]
-                    // SAFETY: AVX2 is there (checked above).
-                    let fast = unsafe { dot_avx2(&x, &w) };
-                    assert_eq!(fast, base_dot, "dot, n = {n}");
-                    #[allow(unsafe_code)]
-                    // SAFETY: as above.
-                    unsafe {
-                        train_avx2(&mut wb, &x, e, (1 << 19) - 1)
-                    };
-                    assert_eq!(wa, wb, "train, n = {n}");
-                }
-                assert_eq!(dot(&x, &w), base_dot);
-                let _ = &mut wb;
+                assert_eq!(dot(&x, &w), dot_body(&x, &w), "dot, n = {n}");
+                let (mut fast, mut base) = (w.clone(), w);
+                train(&mut fast, &x, e, limit);
+                train_body(&mut base, &x, e, limit);
+                assert_eq!(fast, base, "train, n = {n}");
             }
         }
     }

@@ -589,13 +589,8 @@ impl Predictor {
             self.mixer.add(lg.stretch12(self.sm.p(idx)));
         }
         // Direct probabilities of the first orders, indexed by context and partial byte.
-        let c0h = u64::from(self.c0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let n_orders = self.config.orders.len();
-        let nd = self.config.direct.min(n_orders);
         for k in 0..self.direct_at.len() {
-            // The first orders, then every context that is not a byte order.
-            let j = if k < nd { k } else { n_orders + (k - nd) };
-            let at = (mix64(self.hashes[j] ^ c0h) as usize) & self.direct_mask;
+            let at = self.direct_index(k);
             self.direct_at[k] = at;
             self.mixer.add(lg.stretch12(self.direct.p(at)));
         }
@@ -654,6 +649,17 @@ impl Predictor {
         self.pr
     }
 
+    /// Where direct probability `k` of the current bit is: of the first orders, then of
+    /// every context that is not a byte order, with the partial byte.
+    #[inline]
+    fn direct_index(&self, k: usize) -> usize {
+        let c0h = u64::from(self.c0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let n_orders = self.config.orders.len();
+        let nd = self.config.direct.min(n_orders);
+        let j = if k < nd { k } else { n_orders + (k - nd) };
+        (mix64(self.hashes[j] ^ c0h) as usize) & self.direct_mask
+    }
+
     /// The contexts of the three APMs: the partial byte with the last one, two and three
     /// bytes (the latter two hashed).
     #[inline]
@@ -697,6 +703,9 @@ impl Predictor {
                     prefetch(&self.table, self.bucket(mix64(h ^ nibble)));
                 }
             }
+        }
+        for k in 0..self.direct_at.len() {
+            self.direct.prefetch(self.direct_index(k));
         }
         let (apm0, apm1, apm2) = self.apm_contexts();
         self.apm[0].prefetch(apm0);
