@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kraft::model::Predictor;
 
@@ -74,10 +72,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
+    config = common::criterion(3);
     targets = bench
 }
 criterion_main!(benches);

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn inputs() -> Vec<(&'static str, Vec<u8>)> {
@@ -35,10 +33,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(20));
+    config = common::criterion(20);
     targets = bench
 }
 criterion_main!(benches);

@@ -5,6 +5,16 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::time::Duration;
+
+/// The benches' criterion settings: 10 samples (cm is slow), 1 s of warm-up, and
+/// `seconds` of measuring.
+pub fn criterion(seconds: u64) -> criterion::Criterion {
+    criterion::Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(seconds))
+}
 
 /// One megabyte (10^6 bytes).
 pub const MB: usize = 1_000_000;
