@@ -281,7 +281,7 @@ impl Mixer {
             self.bases[j] = base;
             let w = &self.tables[j][base..base + n];
             // |x| < 2^11 and |w| < 2^19: each product fits i32 and so does the sum of the
-            // products pre-shifted by 8 (for any n below 2^11).
+            // products pre-shifted by 8 (for any n below 2^9).
             let dot = kernels::dot(&self.x, w);
             let d = (dot >> 8).clamp(-LIMIT, LIMIT);
             self.dots[j] = d;

@@ -1,6 +1,6 @@
 //! cm's two hottest parts on their own, for the criterion benches of `benches/cm_parts.rs`
 //! (through [`crate::model::cm::parts`]): the table lookups and the mixers, driven as
-//! coding drives them.
+//! coding drives them, with every context group the level allows turned on.
 
 use super::{Config, Predictor};
 
