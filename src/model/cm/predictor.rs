@@ -568,7 +568,8 @@ impl Predictor {
     pub fn p1(&mut self) -> u32 {
         let lg = self.lg;
         let c0 = self.c0 as usize;
-        // Their rows started loading when the bit before was learned.
+        // Their rows started loading when the bit before was learned (but for the first
+        // bit of a fresh, primed or restored model, which only waits longer).
         let (apm0, apm1, apm2) = self.apm_contexts();
         let node = if self.bitpos < 4 {
             c0
@@ -678,9 +679,10 @@ impl Predictor {
     ///
     /// The next bit's contexts are known once `bit` is: at a byte's end its history and
     /// the next byte's hashes come first, and the loads the next bit waits for (the
-    /// table's buckets at a nibble's start, the APMs' rows, the match index entry) start
-    /// before the learning, which reads none of what the byte's end changes; the match
-    /// model and the slots follow it.
+    /// table's buckets at a nibble's start, the direct probabilities, the APMs' rows,
+    /// the match index entry and the history a new match would start from) start before
+    /// the learning, which reads none of what the byte's end changes; the match model
+    /// and the slots follow it.
     pub fn update(&mut self, bit: bool) {
         self.c0 = (self.c0 << 1) | u32::from(bit);
         self.bitpos += 1;
@@ -694,15 +696,6 @@ impl Predictor {
         }
         if nibble_starts {
             self.start_slots();
-        } else if self.bitpos == 3 {
-            // The second nibble's buckets are one of two sets: start loading both, a
-            // bit before they are known.
-            for next in [self.c0 << 1, self.c0 << 1 | 1] {
-                let nibble = u64::from(next) << 48;
-                for &h in &self.hashes {
-                    prefetch(&self.table, self.bucket(mix64(h ^ nibble)));
-                }
-            }
         }
         for k in 0..self.direct_at.len() {
             self.direct.prefetch(self.direct_index(k));
