@@ -445,7 +445,7 @@ fn decode_batch(model: &dyn Model, batch: &[(BlockHeader, Vec<u8>, u64)]) -> Vec
 
 /// The memory a [`Decoder`] allows a stream by default: 1 GiB, enough for every level of
 /// every built-in model but `cm` level 9 on inputs of more than a few MiB (up to
-/// 1.42 GiB), which must be allowed explicitly ([`Decoder::memory_limit`],
+/// 1.43 GiB), which must be allowed explicitly ([`Decoder::memory_limit`],
 /// `kraft decompress --memory-limit 2G`), as must streams with larger blocks than the
 /// models choose. A small file cannot make a decoder take more without being asked.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1 << 30;

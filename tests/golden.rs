@@ -46,8 +46,8 @@ fn goldens() -> Vec<Golden> {
             2,
         ),
         (
-            "v1-cm9",
-            include_bytes!("golden/v1-cm9.kft"),
+            "v1-cm9-expect",
+            include_bytes!("golden/v1-cm9-expect.kft"),
             CM_TEXT,
             Options::new().level(9),
             2,
@@ -107,9 +107,21 @@ fn goldens() -> Vec<Golden> {
     ]
 }
 
+/// Streams that earlier builds wrote and today's no longer does, which must still decode:
+/// name, stream, original.
+fn earlier() -> Vec<(&'static str, &'static [u8], &'static [u8])> {
+    vec![
+        // cm level 9 with one flag byte, from before expected bytes.
+        ("v1-cm9", include_bytes!("golden/v1-cm9.kft"), CM_TEXT),
+    ]
+}
+
 #[test]
 fn golden_v1_decodes() {
-    for (name, stream, original, _, model) in goldens() {
+    let earlier = earlier()
+        .into_iter()
+        .map(|(name, stream, original)| (name, stream, original, Options::new(), 2));
+    for (name, stream, original, _, model) in goldens().into_iter().chain(earlier) {
         assert_eq!(kraft::decompress(stream).unwrap(), original, "{name}");
         for threads in [2, 3] {
             let mut out = Vec::new();
@@ -142,16 +154,25 @@ fn golden_v1_bytes_are_stable() {
     }
 }
 
-/// The cm flag byte of a one-block stream's block.
-fn cm_flags(stream: &[u8]) -> u8 {
+/// The cm flag bytes of a one-block stream's block: the first, and the second or 0.
+fn cm_flags(stream: &[u8]) -> (u8, u8) {
     let mut r = stream;
     let header = kraft::format::Header::read_from(&mut r).unwrap().unwrap();
     let frame = kraft::format::BlockHeader::read_from(&mut r, header.block_size)
         .unwrap()
         .unwrap();
     assert_ne!(frame.kind, kraft::format::BLOCK_STORED);
-    assert_eq!(r[0], 1, "one byte of parameters");
-    r[1]
+    match r[0] {
+        1 => {
+            assert_eq!(r[1] & 128, 0, "bit 7 announces a second byte");
+            (r[1], 0)
+        }
+        2 => {
+            assert_eq!(r[1] & 128, 128, "two bytes need bit 7 of the first");
+            (r[1] & 127, r[2])
+        }
+        n => panic!("{n} bytes of cm parameters"),
+    }
 }
 
 #[test]
@@ -165,17 +186,20 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert!(info("v1-cm1-blocks").blocks >= 3);
     let cm6 = info("v1-cm6");
     assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
-    // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32.
-    let text = cm_flags(find("v1-cm6"));
-    assert_eq!(text & (1 | 8), 1 | 8, "{text:#x}");
-    let records = cm_flags(find("v1-cm6-records"));
+    // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32; and of
+    // the second byte, expected bytes 1. Level 9 before expected bytes had one byte.
+    let (text, none) = cm_flags(find("v1-cm6"));
+    assert_eq!((text & (1 | 8), none), (1 | 8, 0), "{text:#x}");
+    let (records, _) = cm_flags(find("v1-cm6-records"));
     assert_eq!(records & (2 | 4), 2 | 4, "{records:#x}");
     assert_eq!(records & 8, 0, "{records:#x}");
-    let column = cm_flags(find("v1-cm9"));
-    assert_eq!(column & 16, 16, "{column:#x}");
-    let dna = cm_flags(find("v1-cm6-dna"));
+    let (column, expect) = cm_flags(find("v1-cm9-expect"));
+    assert_eq!((column & 16, expect), (16, 1), "{column:#x}");
+    let (dna, _) = cm_flags(find("v1-cm6-dna"));
     assert_eq!(dna & 32, 32, "{dna:#x}");
     assert_eq!(text | records | column | dna, 0x3f);
+    let (before, none) = cm_flags(earlier()[0].1);
+    assert_eq!((before & 16, none), (16, 0), "{before:#x}");
 }
 
 /// The samples the golden priors were trained on: the lines of `v1-cm.txt`.

@@ -20,14 +20,19 @@ fn flags(data: &[u8], options: &Options) -> Vec<u8> {
         .iter()
         .filter(|b| b.kind == kraft::format::BLOCK_MODELED)
         .map(|b| {
-            // A modeled block's data starts with its parameter length (1) and the flags.
+            // A modeled block's data starts with its parameter length and the flags: one
+            // byte, or (levels 7–9) two, bit 7 of the first announcing the second.
             let at = b.compressed_offset as usize;
             let mut r = &packed[at..];
             kraft::format::BlockHeader::read_from(&mut r, u64::MAX)
                 .unwrap()
                 .unwrap();
-            assert_eq!(r[0], 1, "one byte of cm parameters");
-            r[1]
+            assert_eq!(
+                usize::from(r[0]),
+                1 + usize::from(r[1] >> 7),
+                "cm parameters"
+            );
+            r[1] & 127
         })
         .collect()
 }

@@ -223,7 +223,6 @@ impl Mixer {
         self
     }
 
-    /// Add one stretched input.
     /// The weight rows the last [`Mixer::mix`] selected, one per set (the rows the next
     /// update may change).
     #[inline]
@@ -264,6 +263,7 @@ impl Mixer {
         self.skip = *skip;
     }
 
+    /// Add one stretched input.
     #[inline]
     pub fn add(&mut self, x: i32) {
         debug_assert!(self.nx < self.n);

@@ -19,8 +19,11 @@
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
 //!
+//! At levels 7–9 every hashed context also has an expected byte: the byte that followed
+//! it last and its run, an input of its own while it agrees with the partial byte.
+//!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
-//! binary ones (the choice is the block's one-byte parameter), and text blocks start
+//! binary ones (the choice is the block's flag byte), and text blocks start
 //! from a built-in primer (learned once for a table shape: a model of at most 16 MiB
 //! keeps its primed state for the next block of the same shape, which `memory` counts). DNA blocks (levels 4–9; mostly a, c, g, t) get neither: their
 //! match model follows repeats of at least 16 bases through point mutations, and a
@@ -87,9 +90,12 @@ pub struct Config {
     /// Long-match runs (block flag bit 6): deep in a match, the next bytes it predicts
     /// are coded as one decision, and the model skips learning them.
     pub runs: bool,
+    /// Expected bytes (flag byte 2, bit 0): each hashed context's last following byte
+    /// and its run are an input of their own.
+    pub expect: bool,
 }
 
-/// The bits of a block's one-byte parameter (`docs/FORMAT.md`, "cm flags").
+/// The bits of a block's flag bytes (`docs/FORMAT.md`, "cm flags").
 pub(crate) mod flag {
     /// Word contexts.
     pub const WORD: u8 = 1;
@@ -105,6 +111,10 @@ pub(crate) mod flag {
     pub const DNA: u8 = 32;
     /// Long-match runs.
     pub const RUNS: u8 = 64;
+    /// A second flag byte follows.
+    pub const MORE: u8 = 128;
+    /// Second byte: expected bytes.
+    pub const EXPECT: u8 = 1;
 }
 
 impl Config {
@@ -121,10 +131,17 @@ impl Config {
             | group(self.dna, flag::DNA)
     }
 
-    /// This level's configuration for a block whose parameter is `flags` (checked
-    /// against [`Config::allowed_flags`] by the caller).
-    fn with_flags(&self, flags: u8) -> Config {
+    /// The flags of the second byte a block of this level may carry.
+    fn allowed_flags2(&self) -> u8 {
+        if self.expect { flag::EXPECT } else { 0 }
+    }
+
+    /// This level's configuration for a block whose parameter is `flags` and `flags2`
+    /// (checked against [`Config::allowed_flags`] and [`Config::allowed_flags2`] by the
+    /// caller).
+    fn with_flags(&self, flags: u8, flags2: u8) -> Config {
         Config {
+            expect: flags2 & flag::EXPECT != 0,
             word: flags & flag::WORD != 0,
             sparse: flags & flag::SPARSE != 0,
             record: flags & flag::RECORD != 0,
@@ -166,6 +183,7 @@ impl Config {
             table_bits,
             bytes_per_bucket: if level >= 7 { 6 } else { 12 },
             runs: false,
+            expect: level >= 7,
         }
     }
 
@@ -276,13 +294,14 @@ impl Model for Cm {
         true
     }
 
-    /// The block parameter is one byte: which optional context groups are on (bit 0
+    /// The block parameter is a flag byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
     /// among those the level allows (text gets word and column contexts, binary data
     /// sparse and record ones, DNA the inverted-repeat model), bit 3: the model
     /// learns the built-in primer before the block, and bit 6: long-match runs, for a
     /// large block (no prior, not DNA) that repeats a stretch of at least
-    /// [`LONG_REPEAT`] bytes.
+    /// [`LONG_REPEAT`] bytes. At levels 7–9 bit 7 is set and a second byte follows, with
+    /// bit 0: expected bytes ([`Config::expect`]).
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -319,20 +338,32 @@ impl Model for Cm {
         {
             flags |= flag::RUNS;
         }
-        params.push(flags);
+        let flags2 = self.config.allowed_flags2();
+        if flags2 != 0 {
+            params.extend([flags | flag::MORE, flags2]);
+        } else {
+            params.push(flags);
+        }
         self.load(params, block.len())
     }
 
     fn load(&self, params: &[u8], len: usize) -> Result<Predictor> {
-        let &[flags] = params else {
-            return Err(Error::bad_params("cm block parameters must be one byte"));
+        let (flags, flags2) = match *params {
+            [f] if f & flag::MORE == 0 => (f, 0),
+            [f, f2] if f & flag::MORE != 0 && f2 != 0 => (f & !flag::MORE, f2),
+            _ => {
+                return Err(Error::bad_params(
+                    "cm block parameters must be one flag byte, or two with bit 7 of the first set and the second not 0",
+                ));
+            }
         };
-        if flags & !self.config.allowed_flags() != 0 {
+        if flags & !self.config.allowed_flags() != 0 || flags2 & !self.config.allowed_flags2() != 0
+        {
             return Err(Error::bad_params(
                 "cm context groups not allowed at this level",
             ));
         }
-        let config = self.config.with_flags(flags);
+        let config = self.config.with_flags(flags, flags2);
         let model = match &self.primer {
             Some(primer) => primer.model(&config, self.level, flags, len),
             None if self.working_set(len) <= PRIMED_MAX => {
@@ -398,7 +429,8 @@ impl Cm {
         };
         let direct = if n_direct > 0 { shape.direct_size } else { 0 };
         let apms = ((1 << 16) + (1 << 14) + usize::from(c.wide) * (1 << 16)) * 33 * 2;
-        let inputs = n_hashed + n_direct + 4 + 2 * usize::from(c.dna);
+        let n_expect = if c.expect { n_hashed } else { 0 };
+        let inputs = n_hashed + n_expect + n_direct + 4 + 2 * usize::from(c.dna);
         let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
         let mixers =
             inputs * 4 * weight_sets + 6 * 4 * (1 << 14) + 2 * 65536 * usize::from(c.indirect);
@@ -409,6 +441,11 @@ impl Cm {
             + apms
             + mixers
             + (n_hashed + 1) * 256 * 4
+            + if c.expect {
+                predictor::expect_memory(n_hashed, shape.expect_bits)
+            } else {
+                0
+            }
             + (1 << 20)
     }
 }
@@ -529,14 +566,16 @@ mod tests {
             for data in [&text[..], &binary[..]] {
                 let mut params = Vec::new();
                 drop(cm.fit(data, &mut params).unwrap());
-                let flags = params[0];
+                let flags = params[0] & !flag::MORE;
+                let flags2 = params.get(1).copied().unwrap_or(0);
+                assert_eq!(flags2 != 0, level >= 7, "expected bytes at levels 7–9");
                 assert_eq!(
                     flags & flag::PRIMER != 0,
                     data == &text[..],
                     "text is primed"
                 );
                 assert!(cm.working_set(data.len()) <= PRIMED_MAX, "level {level}");
-                let config = cm.config.with_flags(flags);
+                let config = cm.config.with_flags(flags, flags2);
                 let mut fresh = predictor::Predictor::new(&config, data.len());
                 if flags & flag::PRIMER != 0 {
                     fresh.prime(PRIMER);
@@ -545,12 +584,60 @@ mod tests {
                 // The first loads may make the kept model (or find one another test
                 // left); later ones restore a used copy of it.
                 for _ in 0..3 {
-                    let Predictor::Bits(mut m) = cm.load(&[flags], data.len()).unwrap() else {
+                    let Predictor::Bits(mut m) = cm.load(&params, data.len()).unwrap() else {
                         panic!("cm predicts bits")
                     };
                     assert_eq!(run_bits(m.as_mut(), data), expected, "level {level}");
                 }
             }
+        }
+    }
+
+    /// A block's flags are one byte, or two when bit 7 of the first is set: at levels
+    /// 7–9 the encoder writes the second (expected bytes), a block of one byte still
+    /// loads there (without them), and every other form is refused with an error.
+    #[test]
+    fn flag_bytes_one_or_two_and_nothing_else() {
+        let data = b"expected bytes follow their contexts; ".repeat(30);
+        for level in 1..=9u8 {
+            let cm = Cm::new(level);
+            let mut params = Vec::new();
+            drop(cm.fit(&data, &mut params).unwrap());
+            let two = level >= 7;
+            assert_eq!(params.len(), if two { 2 } else { 1 }, "level {level}");
+            assert_eq!(params[0] & flag::MORE != 0, two);
+            if two {
+                assert_eq!(params[1], flag::EXPECT);
+            }
+            let f = params[0] & !flag::MORE;
+            assert!(cm.load(&[f], data.len()).is_ok(), "level {level}: one byte");
+            let refused = |p: &[u8]| cm.load(p, data.len()).is_err();
+            assert!(refused(&[]), "level {level}: none");
+            assert!(
+                refused(&[f | flag::MORE]),
+                "level {level}: the second missing"
+            );
+            assert!(
+                refused(&[f | flag::MORE, 0]),
+                "level {level}: a second of 0"
+            );
+            assert!(
+                refused(&[f, flag::EXPECT]),
+                "level {level}: a second unannounced"
+            );
+            assert!(
+                refused(&[f | flag::MORE, 2]),
+                "level {level}: an unknown bit"
+            );
+            assert!(
+                refused(&[f | flag::MORE, 1, 1]),
+                "level {level}: three bytes"
+            );
+            assert_eq!(
+                refused(&[f | flag::MORE, flag::EXPECT]),
+                !two,
+                "level {level}"
+            );
         }
     }
 
@@ -593,7 +680,7 @@ mod tests {
                     run_bits(m.as_mut(), &a);
                     params[0]
                 };
-                let Predictor::Bits(mut m) = cm.load(&[flags], b.len()).unwrap() else {
+                let Predictor::Bits(mut m) = cm.load(&params, b.len()).unwrap() else {
                     panic!("cm predicts bits")
                 };
                 let restored = run_bits(m.as_mut(), b);

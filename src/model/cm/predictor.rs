@@ -19,11 +19,14 @@ use super::adaptive::{Apm, Mixer, StateMap};
 use super::state::States;
 use crate::model::logistic::Logistic;
 
+mod expect;
 mod matches;
 mod parts;
 mod restore;
 mod runs;
 
+use expect::Expect;
+pub(super) use expect::memory as expect_memory;
 use matches::{DNA_TOLERANCE, Match, Reverse};
 use restore::Journal;
 use runs::Runs;
@@ -107,6 +110,8 @@ pub struct Predictor {
     config: Config,
     /// Long-match runs (block flag bit 6).
     runs: Runs,
+    /// Expected bytes (flag byte 2, bit 0).
+    expect: Option<Expect>,
     journal: Option<Box<Journal>>,
 }
 
@@ -118,6 +123,8 @@ pub struct Shape {
     pub(super) buckets: usize,
     pub(super) direct_size: usize,
     pub(super) match_bits: u32,
+    /// log2 of the expected bytes' entries (0: none).
+    pub(super) expect_bits: u32,
 }
 
 impl Shape {
@@ -144,6 +151,11 @@ impl Shape {
             match_bits: config
                 .match_bits
                 .min((len.max(1).next_power_of_two().trailing_zeros() + 1).max(10)),
+            expect_bits: if config.expect {
+                expect::table_bits(len, n_hashed)
+            } else {
+                0
+            },
         }
     }
 }
@@ -166,6 +178,7 @@ impl Predictor {
             buckets,
             direct_size,
             match_bits,
+            expect_bits,
         } = Shape::of(config, len);
         let n_ctx = n_hashed + 1; // + order 0
         let n_direct = if config.direct > 0 {
@@ -173,8 +186,9 @@ impl Predictor {
         } else {
             0
         };
-        // One per context, direct, match (2), bias.
-        let n_inputs = n_ctx + n_direct + 2 + 2 * usize::from(config.dna) + 1;
+        // One per context, expected bytes, direct, match (2), bias.
+        let n_expect = if config.expect { n_hashed } else { 0 };
+        let n_inputs = n_ctx + n_expect + n_direct + 2 + 2 * usize::from(config.dna) + 1;
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
         let sets: &[usize] = if config.wide {
             &[32 * 8, 256, 32 * 8, 256 * 8, 16 * 4 * 4 * 8]
@@ -250,6 +264,7 @@ impl Predictor {
             config: config.clone(),
             lg,
             runs: Runs::new(config.runs),
+            expect: config.expect.then(|| Expect::new(n_hashed, expect_bits)),
             journal: None,
         }
         .primed()
@@ -346,6 +361,9 @@ impl Predictor {
         for (i, (dst, &h)) in self.hashes.iter_mut().zip(&hs[..n]).enumerate() {
             *dst = mix64(h.wrapping_add((i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
         }
+        if let Some(e) = &mut self.expect {
+            e.locate(&self.hashes);
+        }
     }
 
     /// The last `k` bytes (k ≤ 32) as one value: exact for k ≤ 8, hashed beyond.
@@ -437,6 +455,13 @@ impl Predictor {
     /// Returns the match index entry of the bytes that end here, whose load has started;
     /// the match model follows the byte in [`Self::end_of_match`].
     fn end_of_byte(&mut self, byte: u8) -> usize {
+        if let Some(e) = &mut self.expect {
+            // Every write is to an entry located for this byte.
+            if let Some(j) = &mut self.journal {
+                j.expect.extend(e.entries().iter().map(|&at| at as u32));
+            }
+            e.learn(&self.hashes, byte);
+        }
         self.note_byte(byte);
         let key = self.order_hash(self.m.min_len);
         let slot = mix64(key ^ 0xabcd) as usize & self.m.mask;
@@ -588,6 +613,9 @@ impl Predictor {
         }
         for &idx in &self.sm_index {
             self.mixer.add(lg.stretch12(self.sm.p(idx)));
+        }
+        if let Some(e) = &mut self.expect {
+            e.inputs(lg, &self.hashes, self.c0, self.bitpos, &mut self.mixer);
         }
         // Direct probabilities of the first orders, indexed by context and partial byte.
         for k in 0..self.direct_at.len() {
@@ -749,6 +777,9 @@ impl Predictor {
         if let Some(idx) = self.m.sm_index {
             self.m.sm.update(idx, bit);
         }
+        if let Some(e) = &mut self.expect {
+            e.update(bit);
+        }
         if let Some(ir) = &mut self.ir {
             if let Some(idx) = ir.m.sm_index {
                 ir.m.sm.update(idx, bit);
@@ -769,6 +800,54 @@ impl Predictor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bits a model spends on `data` (the ideal code length, −Σ log2 p).
+    fn cost(config: &Config, data: &[u8]) -> f64 {
+        let mut p = Predictor::new(config, data.len());
+        let mut bits = 0.0;
+        for &byte in data {
+            for i in (0..8).rev() {
+                let bit = (byte >> i) & 1 == 1;
+                let p1 = f64::from(p.p1()) / 65536.0;
+                bits -= if bit { p1 } else { 1.0 - p1 }.log2();
+                p.update(bit);
+            }
+        }
+        bits
+    }
+
+    /// Expected bytes pay where long contexts are followed by the same bytes again and
+    /// again, as in a table of records with a few fields that vary: at levels 7 and 9
+    /// a block costs at least 1% less with them than without.
+    #[test]
+    fn expected_bytes_pay_on_repetitive_records() {
+        let mut x: u32 = 7;
+        let mut data = Vec::new();
+        let names = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"];
+        for i in 0..3000u32 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let name = names[(x >> 28) as usize % names.len()];
+            let line = format!(
+                "{{\"id\": {i}, \"name\": \"{name}\", \"score\": {}}}\n",
+                x >> 22
+            );
+            data.extend_from_slice(line.as_bytes());
+        }
+        for level in [7, 9] {
+            let on = Config::for_level(level);
+            assert!(on.expect, "level {level}");
+            let off = Config {
+                expect: false,
+                ..on.clone()
+            };
+            let (with, without) = (cost(&on, &data), cost(&off, &data));
+            eprintln!("level {level}: {with:.0} bits with, {without:.0} without");
+            assert!(
+                with < 0.99 * without,
+                "level {level}: {with:.0} vs {without:.0}"
+            );
+        }
+    }
 
     /// A headerless bitmap (like Calgary `pic` and Canterbury `ptt5`: 1728-pixel fax
     /// rows of 216 bytes, where the detector settles on 216) has its row stride found by

@@ -23,6 +23,8 @@ pub(super) struct Journal {
     pub(super) final_mixer: Vec<u32>,
     /// Indirect contexts written (pairs of bytes).
     pub(super) after2: Vec<u32>,
+    /// Expected-byte entries.
+    pub(super) expect: Vec<u32>,
 }
 
 impl Predictor {
@@ -75,6 +77,12 @@ impl Predictor {
             ir.forward = from_ir.forward;
             ir.reverse = from_ir.reverse;
         }
+        if let (Some(e), Some(from_e)) = (&mut self.expect, &from.expect) {
+            for &i in &journal.expect {
+                e.restore_entry(from_e, i as usize);
+            }
+            e.restore_rest(from_e);
+        }
         // Every other field, named so that a new one cannot be forgotten here.
         let Predictor {
             lg,
@@ -116,6 +124,7 @@ impl Predictor {
             pr,
             config,
             runs,
+            expect: _,
             journal: _,
         } = from;
         self.lg = lg;
@@ -165,6 +174,7 @@ impl Predictor {
         journal.mixer.clear();
         journal.final_mixer.clear();
         journal.after2.clear();
+        journal.expect.clear();
         self.journal = Some(journal);
         self.journal_current_slots();
     }
