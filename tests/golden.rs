@@ -53,8 +53,8 @@ fn goldens() -> Vec<Golden> {
             2,
         ),
         (
-            "v1-cm6-records",
-            include_bytes!("golden/v1-cm6-records.kft"),
+            "v1-cm6-records-pixels",
+            include_bytes!("golden/v1-cm6-records-pixels.kft"),
             RECORDS,
             l6_16m.clone(),
             2,
@@ -84,8 +84,8 @@ fn goldens() -> Vec<Golden> {
             2,
         ),
         (
-            "v1-cm6-x86",
-            include_bytes!("golden/v1-cm6-x86.kft"),
+            "v1-cm6-x86-pixels",
+            include_bytes!("golden/v1-cm6-x86-pixels.kft"),
             X86,
             Options::new().level(6),
             2,
@@ -113,6 +113,13 @@ fn earlier() -> Vec<(&'static str, &'static [u8], &'static [u8])> {
     vec![
         // cm level 9 with one flag byte, from before expected bytes.
         ("v1-cm9", include_bytes!("golden/v1-cm9.kft"), CM_TEXT),
+        // cm level 6 on binary data with one flag byte, from before pixel contexts.
+        (
+            "v1-cm6-records",
+            include_bytes!("golden/v1-cm6-records.kft"),
+            RECORDS,
+        ),
+        ("v1-cm6-x86", include_bytes!("golden/v1-cm6-x86.kft"), X86),
     ]
 }
 
@@ -181,17 +188,18 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     let find = |n: &str| all.iter().find(|g| g.0 == n).unwrap().1;
     let info = |n: &str| kraft::inspect(find(n)).unwrap().remove(0);
     // Block kinds 1 (modeled), 2 (stored), 3 (x86), and a stream of several blocks.
-    assert_eq!(info("v1-cm6-x86").filtered_blocks, 1);
+    assert_eq!(info("v1-cm6-x86-pixels").filtered_blocks, 1);
     assert_eq!(info("v1-cm6-stored").stored_blocks, 1);
     assert!(info("v1-cm1-blocks").blocks >= 3);
     let cm6 = info("v1-cm6");
     assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
     // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32; and of
-    // the second byte, expected bytes 1. Level 9 before expected bytes had one byte.
+    // the second byte, expected bytes 1 and pixels 2. Level 9 before expected bytes,
+    // and binary blocks at level 6 before pixels, had one byte.
     let (text, none) = cm_flags(find("v1-cm6"));
     assert_eq!((text & (1 | 8), none), (1 | 8, 0), "{text:#x}");
-    let (records, _) = cm_flags(find("v1-cm6-records"));
-    assert_eq!(records & (2 | 4), 2 | 4, "{records:#x}");
+    let (records, pixels) = cm_flags(find("v1-cm6-records-pixels"));
+    assert_eq!((records & (2 | 4), pixels), (2 | 4, 2), "{records:#x}");
     assert_eq!(records & 8, 0, "{records:#x}");
     let (column, expect) = cm_flags(find("v1-cm9-expect"));
     assert_eq!((column & 16, expect), (16, 1), "{column:#x}");
@@ -200,6 +208,8 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!(text | records | column | dna, 0x3f);
     let (before, none) = cm_flags(earlier()[0].1);
     assert_eq!((before & 16, none), (16, 0), "{before:#x}");
+    let (before, none) = cm_flags(earlier()[1].1);
+    assert_eq!((before & 4, none), (4, 0), "{before:#x}");
 }
 
 /// The samples the golden priors were trained on: the lines of `v1-cm.txt`.

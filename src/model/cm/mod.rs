@@ -20,7 +20,9 @@
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
 //!
 //! At levels 7–9 every hashed context also has an expected byte: the byte that followed
-//! it last and its run, an input of its own while it agrees with the partial byte.
+//! it last and its run, an input of its own while it agrees with the partial byte. At
+//! levels 4–9 binary blocks also see each bit as a pixel, in rows of the detected
+//! record length (fax pages, bitmaps, tables of small fields).
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
 //! binary ones (the choice is the block's flag byte), and text blocks start
@@ -93,6 +95,9 @@ pub struct Config {
     /// Expected bytes (flag byte 2, bit 0): each hashed context's last following byte
     /// and its run are an input of their own.
     pub expect: bool,
+    /// Pixel contexts (flag byte 2, bit 1): each bit of a binary block as a pixel of
+    /// rows of the detected record length, from its neighbours in two templates.
+    pub pixels: bool,
 }
 
 /// The bits of a block's flag bytes (`docs/FORMAT.md`, "cm flags").
@@ -115,6 +120,8 @@ pub(crate) mod flag {
     pub const MORE: u8 = 128;
     /// Second byte: expected bytes.
     pub const EXPECT: u8 = 1;
+    /// Second byte: pixel contexts.
+    pub const PIXELS: u8 = 2;
 }
 
 impl Config {
@@ -133,7 +140,8 @@ impl Config {
 
     /// The flags of the second byte a block of this level may carry.
     fn allowed_flags2(&self) -> u8 {
-        if self.expect { flag::EXPECT } else { 0 }
+        let group = |on: bool, bit: u8| if on { bit } else { 0 };
+        group(self.expect, flag::EXPECT) | group(self.pixels, flag::PIXELS)
     }
 
     /// This level's configuration for a block whose parameter is `flags` and `flags2`
@@ -142,6 +150,7 @@ impl Config {
     fn with_flags(&self, flags: u8, flags2: u8) -> Config {
         Config {
             expect: flags2 & flag::EXPECT != 0,
+            pixels: flags2 & flag::PIXELS != 0,
             word: flags & flag::WORD != 0,
             sparse: flags & flag::SPARSE != 0,
             record: flags & flag::RECORD != 0,
@@ -184,6 +193,7 @@ impl Config {
             bytes_per_bucket: if level >= 7 { 6 } else { 12 },
             runs: false,
             expect: level >= 7,
+            pixels: level >= 4,
         }
     }
 
@@ -300,8 +310,9 @@ impl Model for Cm {
     /// sparse and record ones, DNA the inverted-repeat model), bit 3: the model
     /// learns the built-in primer before the block, and bit 6: long-match runs, for a
     /// large block (no prior, not DNA) that repeats a stretch of at least
-    /// [`LONG_REPEAT`] bytes. At levels 7–9 bit 7 is set and a second byte follows, with
-    /// bit 0: expected bytes ([`Config::expect`]).
+    /// [`LONG_REPEAT`] bytes. Bit 7: a second byte follows, with bit 0: expected bytes
+    /// ([`Config::expect`], levels 7–9), and bit 1: pixel contexts ([`Config::pixels`],
+    /// binary blocks at levels 4–9).
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -338,7 +349,12 @@ impl Model for Cm {
         {
             flags |= flag::RUNS;
         }
-        let flags2 = self.config.allowed_flags2();
+        let mut flags2 = 0;
+        for (on, bit) in [(c.expect, flag::EXPECT), (c.pixels && binary, flag::PIXELS)] {
+            if on {
+                flags2 |= bit;
+            }
+        }
         if flags2 != 0 {
             params.extend([flags | flag::MORE, flags2]);
         } else {
@@ -365,13 +381,13 @@ impl Model for Cm {
         }
         let config = self.config.with_flags(flags, flags2);
         let model = match &self.primer {
-            Some(primer) => primer.model(&config, self.level, flags, len),
+            Some(primer) => primer.model(&config, self.level, [flags, flags2], len),
             None if self.working_set(len) <= PRIMED_MAX => {
                 static BUILTIN: std::sync::OnceLock<std::sync::Arc<Primer>> =
                     std::sync::OnceLock::new();
                 BUILTIN
                     .get_or_init(|| std::sync::Arc::new(Primer::builtin()))
-                    .model(&config, self.level, flags, len)
+                    .model(&config, self.level, [flags, flags2], len)
             }
             None => {
                 let mut p = predictor::Predictor::new(&config, len);
@@ -430,7 +446,8 @@ impl Cm {
         let direct = if n_direct > 0 { shape.direct_size } else { 0 };
         let apms = ((1 << 16) + (1 << 14) + usize::from(c.wide) * (1 << 16)) * 33 * 2;
         let n_expect = if c.expect { n_hashed } else { 0 };
-        let inputs = n_hashed + n_expect + n_direct + 4 + 2 * usize::from(c.dna);
+        let inputs =
+            n_hashed + n_expect + 2 * usize::from(c.pixels) + n_direct + 4 + 2 * usize::from(c.dna);
         let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
         let mixers =
             inputs * 4 * weight_sets + 6 * 4 * (1 << 14) + 2 * 65536 * usize::from(c.indirect);
@@ -443,6 +460,11 @@ impl Cm {
             + (n_hashed + 1) * 256 * 4
             + if c.expect {
                 predictor::expect_memory(n_hashed, shape.expect_bits)
+            } else {
+                0
+            }
+            + if c.pixels {
+                predictor::PIXELS_MEMORY
             } else {
                 0
             }
@@ -568,7 +590,16 @@ mod tests {
                 drop(cm.fit(data, &mut params).unwrap());
                 let flags = params[0] & !flag::MORE;
                 let flags2 = params.get(1).copied().unwrap_or(0);
-                assert_eq!(flags2 != 0, level >= 7, "expected bytes at levels 7–9");
+                assert_eq!(
+                    flags2 & flag::EXPECT != 0,
+                    level >= 7,
+                    "expected bytes at levels 7–9"
+                );
+                assert_eq!(
+                    flags2 & flag::PIXELS != 0,
+                    level >= 4 && data == &binary[..],
+                    "pixels for binary blocks at levels 4–9"
+                );
                 assert_eq!(
                     flags & flag::PRIMER != 0,
                     data == &text[..],
@@ -594,8 +625,9 @@ mod tests {
     }
 
     /// A block's flags are one byte, or two when bit 7 of the first is set: at levels
-    /// 7–9 the encoder writes the second (expected bytes), a block of one byte still
-    /// loads there (without them), and every other form is refused with an error.
+    /// 7–9 the encoder writes the second for text (expected bytes), a block of one byte
+    /// still loads there (without them), and every other form is refused with an error.
+    /// (Binary blocks at levels 4–9 also get pixel contexts: see the test above.)
     #[test]
     fn flag_bytes_one_or_two_and_nothing_else() {
         let data = b"expected bytes follow their contexts; ".repeat(30);
@@ -626,8 +658,13 @@ mod tests {
                 "level {level}: a second unannounced"
             );
             assert!(
-                refused(&[f | flag::MORE, 2]),
+                refused(&[f | flag::MORE, 4]),
                 "level {level}: an unknown bit"
+            );
+            assert_eq!(
+                refused(&[f | flag::MORE, flag::PIXELS]),
+                level < 4,
+                "level {level}: pixels"
             );
             assert!(
                 refused(&[f | flag::MORE, 1, 1]),

@@ -22,12 +22,15 @@ use crate::model::logistic::Logistic;
 mod expect;
 mod matches;
 mod parts;
+mod pixels;
 mod restore;
 mod runs;
 
 use expect::Expect;
 pub(super) use expect::memory as expect_memory;
 use matches::{DNA_TOLERANCE, Match, Reverse};
+pub(super) use pixels::MEMORY as PIXELS_MEMORY;
+use pixels::Pixels;
 use restore::Journal;
 use runs::Runs;
 
@@ -112,6 +115,8 @@ pub struct Predictor {
     runs: Runs,
     /// Expected bytes (flag byte 2, bit 0).
     expect: Option<Expect>,
+    /// Pixel contexts (flag byte 2, bit 1).
+    pixels: Option<Pixels>,
     journal: Option<Box<Journal>>,
 }
 
@@ -186,9 +191,15 @@ impl Predictor {
         } else {
             0
         };
-        // One per context, expected bytes, direct, match (2), bias.
+        // One per context, expected bytes, pixels (2), direct, match (2), bias.
         let n_expect = if config.expect { n_hashed } else { 0 };
-        let n_inputs = n_ctx + n_expect + n_direct + 2 + 2 * usize::from(config.dna) + 1;
+        let n_inputs = n_ctx
+            + n_expect
+            + 2 * usize::from(config.pixels)
+            + n_direct
+            + 2
+            + 2 * usize::from(config.dna)
+            + 1;
         let sm = StateMap::new(n_ctx * 256, 1023, |i| states.initial_p1((i % 256) as u8));
         let sets: &[usize] = if config.wide {
             &[32 * 8, 256, 32 * 8, 256 * 8, 16 * 4 * 4 * 8]
@@ -265,6 +276,7 @@ impl Predictor {
             lg,
             runs: Runs::new(config.runs),
             expect: config.expect.then(|| Expect::new(n_hashed, expect_bits)),
+            pixels: config.pixels.then(Pixels::new),
             journal: None,
         }
         .primed()
@@ -363,6 +375,9 @@ impl Predictor {
         }
         if let Some(e) = &mut self.expect {
             e.locate(&self.hashes);
+        }
+        if let Some(p) = &mut self.pixels {
+            p.rows(&self.hist, self.rec.length as usize);
         }
     }
 
@@ -617,6 +632,10 @@ impl Predictor {
         if let Some(e) = &mut self.expect {
             e.inputs(lg, &self.hashes, self.c0, self.bitpos, &mut self.mixer);
         }
+        if let Some(p) = &mut self.pixels {
+            let c1 = self.c8 as u32 & 0xff;
+            p.inputs(lg, self.c0, c1, self.bitpos, &mut self.mixer);
+        }
         // Direct probabilities of the first orders, indexed by context and partial byte.
         for k in 0..self.direct_at.len() {
             let at = self.direct_index(k);
@@ -780,6 +799,9 @@ impl Predictor {
         if let Some(e) = &mut self.expect {
             e.update(bit);
         }
+        if let Some(p) = &mut self.pixels {
+            p.update(bit);
+        }
         if let Some(ir) = &mut self.ir {
             if let Some(idx) = ir.m.sm_index {
                 ir.m.sm.update(idx, bit);
@@ -844,6 +866,60 @@ mod tests {
             eprintln!("level {level}: {with:.0} bits with, {without:.0} without");
             assert!(
                 with < 0.99 * without,
+                "level {level}: {with:.0} vs {without:.0}"
+            );
+        }
+    }
+
+    /// Pixel contexts pay on a bilevel page (rows of 216 bytes, MSB leftmost) of discs
+    /// at random places and sizes, which byte contexts see only as changing bytes: at
+    /// levels 6 and 9 it costs at least 3% less with them (about 10% and 5% today).
+    #[test]
+    fn pixel_contexts_pay_on_a_bilevel_page() {
+        let (w, h) = (1728i64, 400i64);
+        let mut x: u32 = 3;
+        let mut next = |n: u32| {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (x >> 8) % n
+        };
+        let discs: Vec<(i64, i64, i64)> = (0..60)
+            .map(|_| {
+                (
+                    i64::from(next(1728)),
+                    i64::from(next(400)),
+                    i64::from(4 + next(40)),
+                )
+            })
+            .collect();
+        let mut data = Vec::new();
+        for y in 0..h {
+            for bx in 0..w / 8 {
+                let mut byte = 0u8;
+                for b in 0..8 {
+                    let px = bx * 8 + b;
+                    let ink = discs
+                        .iter()
+                        .any(|&(cx, cy, r)| (px - cx).pow(2) + (y - cy).pow(2) <= r * r);
+                    byte |= u8::from(ink) << (7 - b);
+                }
+                data.push(byte);
+            }
+        }
+        for level in [6, 9] {
+            let on = Config {
+                word: false,
+                column: false,
+                ..Config::for_level(level)
+            };
+            assert!(on.pixels, "level {level}");
+            let off = Config {
+                pixels: false,
+                ..on.clone()
+            };
+            let (with, without) = (cost(&on, &data), cost(&off, &data));
+            eprintln!("level {level}: {with:.0} bits with, {without:.0} without");
+            assert!(
+                with < 0.97 * without,
                 "level {level}: {with:.0} vs {without:.0}"
             );
         }

@@ -12,8 +12,9 @@ use crate::model::BitModel;
 /// model and learning the primer once, and each block after that what it touches.
 pub(super) const PRIMED_MAX: usize = 16 << 20;
 
-/// What a primed model is a copy of: the level, the block's flags and the table sizes.
-pub(super) type PrimedKey = (u8, u8, predictor::Shape);
+/// What a primed model is a copy of: the level, the block's flags (the first byte, the
+/// second or 0) and the table sizes.
+pub(super) type PrimedKey = (u8, [u8; 2], predictor::Shape);
 
 /// Samples a model learns before every block: what a trained `cm` prior holds. The
 /// model is sized for the samples and the block, and the state the samples leave is
@@ -101,7 +102,7 @@ impl Primer {
         }
         // Learned under the lock: threads that need it wait for one to learn it.
         let mut p = predictor::Predictor::new(config, shape_len);
-        if key.1 & super::flag::PRIMER != 0 {
+        if key.1[0] & super::flag::PRIMER != 0 {
             p.prime(PRIMER);
         }
         p.prime(&self.text);
@@ -118,12 +119,12 @@ impl Primer {
     }
 
     /// A model for a block of `len` bytes that has learned the built-in primer (when
-    /// `flags` bit 3 says so) and then the samples.
+    /// `flags[0]` bit 3 says so) and then the samples.
     pub(super) fn model(
         self: &std::sync::Arc<Self>,
         config: &Config,
         level: u8,
-        flags: u8,
+        flags: [u8; 2],
         len: usize,
     ) -> Box<dyn BitModel> {
         let shape_len = self.shape_len(len);

@@ -83,6 +83,9 @@ impl Predictor {
             }
             e.restore_rest(from_e);
         }
+        if let (Some(p), Some(from_p)) = (&mut self.pixels, &from.pixels) {
+            p.restore(from_p);
+        }
         // Every other field, named so that a new one cannot be forgotten here.
         let Predictor {
             lg,
@@ -125,6 +128,7 @@ impl Predictor {
             config,
             runs,
             expect: _,
+            pixels: _,
             journal: _,
         } = from;
         self.lg = lg;
