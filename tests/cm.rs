@@ -100,7 +100,9 @@ fn ratio_floors_on_real_files() {
         ("calgary/paper1", 14_200),
         ("calgary/progc", 10_600),
         ("calgary/obj1", 8_800),
-        ("calgary/geo", 46_500),
+        ("calgary/geo", 45_200),
+        ("calgary/pic", 25_700),
+        ("canterbury/sum", 8_800),
         ("canterbury/fields.c", 2_550),
         ("canterbury/cp.html", 6_700),
     ];
