@@ -21,7 +21,8 @@ fn flags(data: &[u8], options: &Options) -> Vec<u8> {
         .filter(|b| b.kind == kraft::format::BLOCK_MODELED)
         .map(|b| {
             // A modeled block's data starts with its parameter length and the flags: one
-            // byte, or (levels 7–9) two, bit 7 of the first announcing the second.
+            // byte, or two (expected bytes at levels 7–9, pixel contexts for binary blocks
+            // at levels 4–9), bit 7 of the first announcing the second.
             let at = b.compressed_offset as usize;
             let mut r = &packed[at..];
             kraft::format::BlockHeader::read_from(&mut r, u64::MAX)

@@ -25,7 +25,7 @@
 //! record length (fax pages, bitmaps, tables of small fields).
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
-//! binary ones (the choice is the block's flag byte), and text blocks start
+//! binary ones (the choice is the block's flag bytes), and text blocks start
 //! from a built-in primer (learned once for a table shape: a model of at most 16 MiB
 //! keeps its primed state for the next block of the same shape, which `memory` counts). DNA blocks (levels 4–9; mostly a, c, g, t) get neither: their
 //! match model follows repeats of at least 16 bases through point mutations, and a

@@ -800,6 +800,9 @@ impl Predictor {
             e.update(bit);
         }
         if let Some(p) = &mut self.pixels {
+            if let Some(j) = &mut self.journal {
+                j.pixels.extend(p.entries());
+            }
             p.update(bit);
         }
         if let Some(ir) = &mut self.ir {

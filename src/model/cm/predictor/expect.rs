@@ -190,4 +190,37 @@ mod tests {
         e.learn(&other, b'z');
         assert_eq!(e.table.get(at), 0xcd << 24 | u32::from(b'z') << 16 | 1);
     }
+
+    /// While a context's expected byte agrees with the partial byte, its input comes
+    /// from the map entry of its run, next bit and position, and the map learns there;
+    /// once a bit disagrees, the input is 0 for the rest of the byte.
+    #[test]
+    fn inputs_follow_the_expected_byte_until_it_disagrees() {
+        let mut e = Expect::new(2, 12);
+        let h = [0x1100_0000_0000_0100u64, 0x2200_0000_0000_0200];
+        let lg = Logistic::new();
+        for _ in 0..3 {
+            e.locate(&h);
+            e.learn(&h, 0b1010_0000);
+        }
+        e.locate(&h);
+        let mut m = Mixer::new(2, &[1], 6, 8192);
+        // Bit 0 of 0b1010_0000 is 1, after run 3: entry ((3 − 1) · 2 + 1) · 8 + 0.
+        e.inputs(&lg, &h, 1, 0, &mut m);
+        assert_eq!(e.used, [(2 * 2 + 1) * 8, PER_CONTEXT + (2 * 2 + 1) * 8]);
+        let before = e.sm.p(e.used[0]);
+        e.update(true);
+        assert!(
+            e.sm.p((2 * 2 + 1) * 8) > before,
+            "the map learns the agreeing bit"
+        );
+        // Bit 1 (0) after the partial byte 1: entry ((3 − 1) · 2 + 0) · 8 + 1.
+        let mut m = Mixer::new(2, &[1], 6, 8192);
+        e.inputs(&lg, &h, 0b11, 1, &mut m);
+        assert_eq!(e.used, [(2 * 2) * 8 + 1, PER_CONTEXT + (2 * 2) * 8 + 1]);
+        // The partial byte 0b10 + 1 (a 1 where 0 was expected): no input.
+        let mut m = Mixer::new(2, &[1], 6, 8192);
+        e.inputs(&lg, &h, 0b111, 2, &mut m);
+        assert_eq!(e.used, [usize::MAX, usize::MAX]);
+    }
 }

@@ -93,12 +93,25 @@ impl Pixels {
         self.large.update(self.at.1, bit);
     }
 
-    /// Become `from` again.
-    pub(super) fn restore(&mut self, from: &Pixels) {
+    /// The entries the next [`Pixels::update`] writes, as one index space (the small
+    /// template's, then the large one's).
+    pub(super) fn entries(&self) -> [u32; 2] {
+        [self.at.0 as u32, (SMALL + self.at.1) as u32]
+    }
+
+    /// Become `from` again where only the `written` entries ([`Pixels::entries`]) were
+    /// learned since.
+    pub(super) fn restore(&mut self, from: &Pixels, written: &[u32]) {
+        for &i in written {
+            let i = i as usize;
+            if i < SMALL {
+                self.small.restore_entry(&from.small, i);
+            } else {
+                self.large.restore_entry(&from.large, i - SMALL);
+            }
+        }
         self.above = from.above;
         self.above2 = from.above2;
-        self.small.copy_from(&from.small);
-        self.large.copy_from(&from.large);
         self.at = from.at;
     }
 }
@@ -131,5 +144,15 @@ mod tests {
         // Above the current pixel: bit 2 of the 5 above (bits 4..8 of the small index).
         assert_eq!(p.at.0, 0b00100 << 4);
         assert_eq!(p.at.1, 0b0001000 << 6);
+        // At the fourth pixel of a byte, after pixels 1, 0, 1 and a last byte ending in
+        // 1, 1, 0: the left pixels nearest first; above, the pixel over this one (bit 12)
+        // and the one right of it (bit 11); two rows above, the one left of it (bit 13).
+        p.above = 1 << 12 | 1 << 11;
+        p.above2 = 1 << 13;
+        let mut m = Mixer::new(2, &[1], 6, 8192);
+        p.inputs(&lg, 0b1101, 0b0000_0110, 3, &mut m);
+        let left = 0b0110 << 3 | 0b101;
+        assert_eq!(p.at.0, (left & 0xf) | 0b00110 << 4 | 0b100 << 9);
+        assert_eq!(p.at.1, (left & 0x3f) | 0b0001100 << 6 | 0b100 << 13);
     }
 }

@@ -25,6 +25,8 @@ pub(super) struct Journal {
     pub(super) after2: Vec<u32>,
     /// Expected-byte entries.
     pub(super) expect: Vec<u32>,
+    /// Pixel-template entries ([`super::pixels::Pixels::entries`]).
+    pub(super) pixels: Vec<u32>,
 }
 
 impl Predictor {
@@ -84,7 +86,7 @@ impl Predictor {
             e.restore_rest(from_e);
         }
         if let (Some(p), Some(from_p)) = (&mut self.pixels, &from.pixels) {
-            p.restore(from_p);
+            p.restore(from_p, &journal.pixels);
         }
         // Every other field, named so that a new one cannot be forgotten here.
         let Predictor {
@@ -179,6 +181,7 @@ impl Predictor {
         journal.final_mixer.clear();
         journal.after2.clear();
         journal.expect.clear();
+        journal.pixels.clear();
         self.journal = Some(journal);
         self.journal_current_slots();
     }
