@@ -46,8 +46,8 @@ fn goldens() -> Vec<Golden> {
             2,
         ),
         (
-            "v1-cm9-expect",
-            include_bytes!("golden/v1-cm9-expect.kft"),
+            "v1-cm9-chain",
+            include_bytes!("golden/v1-cm9-chain.kft"),
             CM_TEXT,
             Options::new().level(9),
             2,
@@ -120,6 +120,12 @@ fn earlier() -> Vec<(&'static str, &'static [u8], &'static [u8])> {
             RECORDS,
         ),
         ("v1-cm6-x86", include_bytes!("golden/v1-cm6-x86.kft"), X86),
+        // cm level 9 with expected bytes, from before the state chain.
+        (
+            "v1-cm9-expect",
+            include_bytes!("golden/v1-cm9-expect.kft"),
+            CM_TEXT,
+        ),
     ]
 }
 
@@ -194,15 +200,16 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     let cm6 = info("v1-cm6");
     assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
     // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32; and of
-    // the second byte, expected bytes 1 and pixels 2. Level 9 before expected bytes,
-    // and binary blocks at level 6 before pixels, had one byte.
+    // the second byte, expected bytes 1, pixels 2 and the state chain 4. Level 9 before
+    // expected bytes, and binary blocks at level 6 before pixels, had one byte; level 9
+    // before the state chain had expected bytes only.
     let (text, none) = cm_flags(find("v1-cm6"));
     assert_eq!((text & (1 | 8), none), (1 | 8, 0), "{text:#x}");
     let (records, pixels) = cm_flags(find("v1-cm6-records-pixels"));
     assert_eq!((records & (2 | 4), pixels), (2 | 4, 2), "{records:#x}");
     assert_eq!(records & 8, 0, "{records:#x}");
-    let (column, expect) = cm_flags(find("v1-cm9-expect"));
-    assert_eq!((column & 16, expect), (16, 1), "{column:#x}");
+    let (column, second) = cm_flags(find("v1-cm9-chain"));
+    assert_eq!((column & 16, second), (16, 1 | 4), "{column:#x}");
     let (dna, _) = cm_flags(find("v1-cm6-dna"));
     assert_eq!(dna & 32, 32, "{dna:#x}");
     assert_eq!(text | records | column | dna, 0x3f);
@@ -210,6 +217,8 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!((before & 16, none), (16, 0), "{before:#x}");
     let (before, none) = cm_flags(earlier()[1].1);
     assert_eq!((before & 4, none), (4, 0), "{before:#x}");
+    let (before, expect) = cm_flags(earlier()[3].1);
+    assert_eq!((before & 16, expect), (16, 1), "{before:#x}");
 }
 
 /// The samples the golden priors were trained on: the lines of `v1-cm.txt`.

@@ -1,5 +1,6 @@
 //! Learned maps: context → probability ([`StateMap`]), probability refinement ([`Apm`]),
-//! and the logistic mixer ([`Mixer`]). Integer arithmetic throughout.
+//! a chain of state-selected refinements ([`Chain`]), and the logistic mixer ([`Mixer`]).
+//! Integer arithmetic throughout.
 
 use super::kernels;
 use crate::model::logistic::{LIMIT, Logistic};
@@ -143,6 +144,82 @@ impl Apm {
         let target: i32 = if bit { 65535 } else { 0 };
         let v = i32::from(*t);
         *t = (v + ((target - v) >> self.rate)).clamp(16, 65519) as u16;
+    }
+}
+
+/// A chain of indirect secondary estimators: link k refines the prediction of the links
+/// before it by a weight pair selected by context k's bit-history state,
+/// x_k = clamp(w_{k,s,0}·x_{k−1} + w_{k,s,1}·256), starting from the stretched order-0
+/// prediction, each pair learned online on its own coding cost. Where a state says
+/// little, its pair stays near (1, 0) and passes the prediction on; the last link's
+/// output is one mixer input that has seen each of its contexts in order.
+///
+/// Contract per bit: `predict` then `update(bit)`.
+#[derive(Clone)]
+#[cfg_attr(test, derive(PartialEq, Debug))]
+pub struct Chain {
+    /// Weight pairs, 256 per link (one per state), 16.16 fixed point.
+    w: Vec<[i32; 2]>,
+    /// Per link, for the update: the pair used, its input and its output.
+    at: Vec<u32>,
+    input: Vec<i32>,
+    output: Vec<i32>,
+}
+
+/// Largest weight magnitude of a chain link (65536 = 1): products with 12-bit inputs
+/// stay in i32.
+const CHAIN_LIMIT: i32 = 8 << 16;
+
+impl Chain {
+    /// A chain of `links` links, each passing its input on unchanged.
+    pub fn new(links: usize) -> Chain {
+        Chain {
+            w: vec![[1 << 16, 0]; links * 256],
+            at: vec![0; links],
+            input: vec![0; links],
+            output: vec![0; links],
+        }
+    }
+
+    /// The chain's output (stretched, ±2047) for the stretched prediction `first` and
+    /// each link's context state, in link order.
+    #[inline]
+    pub fn predict(&mut self, first: i32, states: impl Iterator<Item = u8>) -> i32 {
+        let mut x = first;
+        for (k, s) in states.enumerate() {
+            let at = k * 256 + usize::from(s);
+            let [w0, w1] = self.w[at];
+            self.at[k] = at as u32;
+            self.input[k] = x;
+            x = ((w0 * x + w1 * 256) >> 16).clamp(-LIMIT, LIMIT);
+            self.output[k] = x;
+        }
+        x
+    }
+
+    /// Each link's pair learns `bit`: w += x·err / 2^14 with the link's 16-bit error.
+    #[inline]
+    pub fn update(&mut self, lg: &Logistic, bit: bool) {
+        let target = i32::from(bit) << 16;
+        for k in 0..self.at.len() {
+            let err = target - lg.squash(self.output[k]) as i32;
+            let w = &mut self.w[self.at[k] as usize];
+            w[0] = (w[0] + ((self.input[k] * err) >> 14)).clamp(-CHAIN_LIMIT, CHAIN_LIMIT);
+            w[1] = (w[1] + (err >> 6)).clamp(-CHAIN_LIMIT, CHAIN_LIMIT);
+        }
+    }
+
+    /// The number of links.
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// Become `from` (a chain of the same length) without allocating.
+    pub fn copy_from(&mut self, from: &Chain) {
+        self.w.copy_from_slice(&from.w);
+        self.at.copy_from_slice(&from.at);
+        self.input.copy_from_slice(&from.input);
+        self.output.copy_from_slice(&from.output);
     }
 }
 
@@ -364,6 +441,32 @@ mod tests {
             m.update(bit);
         }
         assert!(cost / 9999.0 < 0.2, "{} bits/bit", cost / 9999.0);
+    }
+
+    /// A fresh chain passes its input on; a link whose state always sees a 1 learns to
+    /// raise the prediction, and the other states of that link stay as they were.
+    #[test]
+    fn chain_starts_as_identity_and_learns_per_state() {
+        let lg = Logistic::new();
+        for x in [-2047, -300, 0, 5, 1200, 2047] {
+            assert_eq!(Chain::new(3).predict(x, [0u8, 7, 255].into_iter()), x);
+        }
+        let mut c = Chain::new(2);
+        let before = c.predict(0, [9u8, 4].into_iter());
+        for _ in 0..500 {
+            c.predict(0, [9u8, 4].into_iter());
+            c.update(&lg, true);
+        }
+        let after = c.predict(0, [9u8, 4].into_iter());
+        assert!(before == 0 && after > 1000, "{before} -> {after}");
+        assert_eq!(c.predict(-100, [8u8, 3].into_iter()), -100);
+        // Saturated, the weights stay within their limit and the output within ±2047.
+        for _ in 0..100_000 {
+            c.predict(2047, [9u8, 4].into_iter());
+            c.update(&lg, false);
+        }
+        assert!(c.w.iter().flatten().all(|w| w.abs() <= CHAIN_LIMIT));
+        assert!(c.predict(2047, [9u8, 4].into_iter()).abs() <= LIMIT);
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub struct Config {
     /// Pixel contexts (flag byte 2, bit 1): each bit of a binary block as a pixel of
     /// rows of the detected record length, from its neighbours in two templates.
     pub pixels: bool,
+    /// The state chain (flag byte 2, bit 2): the bit-history states of the lowest orders'
+    /// contexts (up to six) in turn refine order 0's prediction, one more mixer input.
+    pub chain: bool,
 }
 
 /// The bits of a block's flag bytes (`docs/FORMAT.md`, "cm flags").
@@ -122,6 +125,8 @@ pub(crate) mod flag {
     pub const EXPECT: u8 = 1;
     /// Second byte: pixel contexts.
     pub const PIXELS: u8 = 2;
+    /// Second byte: the state chain.
+    pub const CHAIN: u8 = 4;
 }
 
 impl Config {
@@ -141,7 +146,9 @@ impl Config {
     /// The flags of the second byte a block of this level may carry.
     fn allowed_flags2(&self) -> u8 {
         let group = |on: bool, bit: u8| if on { bit } else { 0 };
-        group(self.expect, flag::EXPECT) | group(self.pixels, flag::PIXELS)
+        group(self.expect, flag::EXPECT)
+            | group(self.pixels, flag::PIXELS)
+            | group(self.chain, flag::CHAIN)
     }
 
     /// This level's configuration for a block whose parameter is `flags` and `flags2`
@@ -151,6 +158,7 @@ impl Config {
         Config {
             expect: flags2 & flag::EXPECT != 0,
             pixels: flags2 & flag::PIXELS != 0,
+            chain: flags2 & flag::CHAIN != 0,
             word: flags & flag::WORD != 0,
             sparse: flags & flag::SPARSE != 0,
             record: flags & flag::RECORD != 0,
@@ -194,6 +202,7 @@ impl Config {
             runs: false,
             expect: level >= 7,
             pixels: level >= 4,
+            chain: level >= 7,
         }
     }
 
@@ -311,8 +320,9 @@ impl Model for Cm {
     /// learns the built-in primer before the block, and bit 6: long-match runs, for a
     /// large block (no prior, not DNA) that repeats a stretch of at least
     /// [`LONG_REPEAT`] bytes. Bit 7: a second byte follows, with bit 0: expected bytes
-    /// ([`Config::expect`], levels 7–9), and bit 1: pixel contexts ([`Config::pixels`],
-    /// binary blocks at levels 4–9).
+    /// ([`Config::expect`], levels 7–9), bit 1: pixel contexts ([`Config::pixels`],
+    /// binary blocks at levels 4–9), and bit 2: the state chain ([`Config::chain`],
+    /// levels 7–9).
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -350,7 +360,11 @@ impl Model for Cm {
             flags |= flag::RUNS;
         }
         let mut flags2 = 0;
-        for (on, bit) in [(c.expect, flag::EXPECT), (c.pixels && binary, flag::PIXELS)] {
+        for (on, bit) in [
+            (c.expect, flag::EXPECT),
+            (c.pixels && binary, flag::PIXELS),
+            (c.chain, flag::CHAIN),
+        ] {
             if on {
                 flags2 |= bit;
             }
@@ -625,8 +639,9 @@ mod tests {
     }
 
     /// A block's flags are one byte, or two when bit 7 of the first is set: at levels
-    /// 7–9 the encoder writes the second for text (expected bytes), a block of one byte
-    /// still loads there (without them), and every other form is refused with an error.
+    /// 7–9 the encoder writes the second for text (expected bytes, the state chain), a
+    /// block of one byte still loads there (without them), and every other form is
+    /// refused with an error.
     /// (Binary blocks at levels 4–9 also get pixel contexts: see the test above.)
     #[test]
     fn flag_bytes_one_or_two_and_nothing_else() {
@@ -639,7 +654,7 @@ mod tests {
             assert_eq!(params.len(), if two { 2 } else { 1 }, "level {level}");
             assert_eq!(params[0] & flag::MORE != 0, two);
             if two {
-                assert_eq!(params[1], flag::EXPECT);
+                assert_eq!(params[1], flag::EXPECT | flag::CHAIN);
             }
             let f = params[0] & !flag::MORE;
             assert!(cm.load(&[f], data.len()).is_ok(), "level {level}: one byte");
@@ -658,13 +673,18 @@ mod tests {
                 "level {level}: a second unannounced"
             );
             assert!(
-                refused(&[f | flag::MORE, 4]),
+                refused(&[f | flag::MORE, 8]),
                 "level {level}: an unknown bit"
             );
             assert_eq!(
                 refused(&[f | flag::MORE, flag::PIXELS]),
                 level < 4,
                 "level {level}: pixels"
+            );
+            assert_eq!(
+                refused(&[f | flag::MORE, flag::CHAIN]),
+                !two,
+                "level {level}: the state chain"
             );
             assert!(
                 refused(&[f | flag::MORE, 1, 1]),

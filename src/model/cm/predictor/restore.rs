@@ -116,6 +116,7 @@ impl Predictor {
             loc,
             sm,
             sm_index,
+            chain,
             m: _,
             ir: _,
             direct: _,
@@ -162,6 +163,9 @@ impl Predictor {
         self.loc.copy_from_slice(loc);
         self.sm.copy_from(sm);
         self.sm_index.copy_from_slice(sm_index);
+        if let (Some(c), Some(from_c)) = (&mut self.chain, chain) {
+            c.copy_from(from_c);
+        }
         self.direct_at.copy_from_slice(direct_at);
         self.direct_mask = *direct_mask;
         self.rec.clone_from(rec);
