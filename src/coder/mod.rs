@@ -281,7 +281,9 @@ pub enum Decision<'a> {
 /// The one loop both directions of [`Predictor::Bits`] run: at each byte boundary a
 /// run the model states ([`BitModel::run`]) as one decision, and otherwise (or when the
 /// run does not come) 8 decisions for the byte, most significant bit first; each is
-/// predicted, coded (in `code`, which returns the decision's value), then learned.
+/// predicted, coded (in `code`, which returns the decision's value), then learned; or,
+/// where the model says the byte is flat ([`BitModel::flat`]), coded with probability ½
+/// each and handed to the model whole.
 ///
 /// # Errors
 /// The coder's, and [`Error::Model`] for a run of no bytes or past the block's end.
@@ -307,6 +309,16 @@ where
                 left -= run.len();
                 continue;
             }
+        }
+        if model.flat() {
+            let mut byte = 0u8;
+            for _ in 0..8 {
+                let bit = code(Decision::Bit(Bit::new(ONE / 2)))?;
+                byte = (byte << 1) | u8::from(bit);
+            }
+            model.flat_byte(byte);
+            left -= 1;
+            continue;
         }
         for _ in 0..8 {
             let bit = code(Decision::Bit(Bit::new(model.p1())))?;

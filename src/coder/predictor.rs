@@ -90,4 +90,13 @@ pub trait BitModel: Send {
     /// Whether the `run` just stated came (`hit`): on a hit, the model learns those
     /// bytes and the coder goes on after them.
     fn run_result(&mut self, _hit: bool, _run: &[u8]) {}
+    /// At a byte boundary (when no run was stated, or it did not come): whether the
+    /// model has nothing better than ½ for each bit of the next byte; the coder then
+    /// codes its 8 bits so and hands the byte to [`BitModel::flat_byte`] instead of
+    /// asking `p1` and calling `update`.
+    fn flat(&mut self) -> bool {
+        false
+    }
+    /// The byte coded flat.
+    fn flat_byte(&mut self, _byte: u8) {}
 }

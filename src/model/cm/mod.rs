@@ -20,9 +20,13 @@
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
 //!
 //! At levels 7–9 every hashed context also has an expected byte: the byte that followed
-//! it last and its run, an input of its own while it agrees with the partial byte. At
-//! levels 4–9 binary blocks also see each bit as a pixel, in rows of the detected
-//! record length (fax pages, bitmaps, tables of small fields).
+//! it last and its run, an input of its own while it agrees with the partial byte, and
+//! the bit-history states of the six lowest orders in turn refine order 0's prediction
+//! (the state chain), one more input. At levels 4–9 binary blocks also see each bit as
+//! a pixel, in rows of the detected record length (fax pages, bitmaps, tables of small
+//! fields). At every level, where a window of 4 KiB has cost 8 bits a byte, the bytes
+//! after it are coded flat (½ a bit) and only enter the history and the match models,
+//! until they stop looking random: compressed or encrypted stretches cost little time.
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
 //! binary ones (the choice is the block's flag bytes), and text blocks start
@@ -101,6 +105,10 @@ pub struct Config {
     /// The state chain (flag byte 2, bit 2): the bit-history states of the lowest orders'
     /// contexts (up to six) in turn refine order 0's prediction, one more mixer input.
     pub chain: bool,
+    /// Noise coded flat (flag byte 2, bit 3): after a window the model coded no better
+    /// than 8 bits a byte, bytes are coded with probability ½ a bit and only enter the
+    /// history and the match models, until they stop looking random.
+    pub noise: bool,
 }
 
 /// The bits of a block's flag bytes (`docs/FORMAT.md`, "cm flags").
@@ -127,6 +135,8 @@ pub(crate) mod flag {
     pub const PIXELS: u8 = 2;
     /// Second byte: the state chain.
     pub const CHAIN: u8 = 4;
+    /// Second byte: noise coded flat.
+    pub const NOISE: u8 = 8;
 }
 
 impl Config {
@@ -149,6 +159,7 @@ impl Config {
         group(self.expect, flag::EXPECT)
             | group(self.pixels, flag::PIXELS)
             | group(self.chain, flag::CHAIN)
+            | flag::NOISE
     }
 
     /// This level's configuration for a block whose parameter is `flags` and `flags2`
@@ -159,6 +170,7 @@ impl Config {
             expect: flags2 & flag::EXPECT != 0,
             pixels: flags2 & flag::PIXELS != 0,
             chain: flags2 & flag::CHAIN != 0,
+            noise: flags2 & flag::NOISE != 0,
             word: flags & flag::WORD != 0,
             sparse: flags & flag::SPARSE != 0,
             record: flags & flag::RECORD != 0,
@@ -203,6 +215,7 @@ impl Config {
             expect: level >= 7,
             pixels: level >= 4,
             chain: level >= 7,
+            noise: false,
         }
     }
 
@@ -290,6 +303,13 @@ impl BitModel for Bits {
     fn run_result(&mut self, hit: bool, run: &[u8]) {
         self.0.run_result(hit, run)
     }
+    #[inline]
+    fn flat(&mut self) -> bool {
+        self.0.flat()
+    }
+    fn flat_byte(&mut self, byte: u8) {
+        self.0.flat_byte(byte)
+    }
 }
 
 impl Model for Cm {
@@ -321,8 +341,9 @@ impl Model for Cm {
     /// large block (no prior, not DNA) that repeats a stretch of at least
     /// [`LONG_REPEAT`] bytes. Bit 7: a second byte follows, with bit 0: expected bytes
     /// ([`Config::expect`], levels 7–9), bit 1: pixel contexts ([`Config::pixels`],
-    /// binary blocks at levels 4–9), and bit 2: the state chain ([`Config::chain`],
-    /// levels 7–9).
+    /// binary blocks at levels 4–9), bit 2: the state chain ([`Config::chain`],
+    /// levels 7–9), and bit 3: noise coded flat ([`Config::noise`], any level), for a
+    /// block (no prior, not DNA) with a window of byte counts close to uniform.
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -364,6 +385,10 @@ impl Model for Cm {
             (c.expect, flag::EXPECT),
             (c.pixels && binary, flag::PIXELS),
             (c.chain, flag::CHAIN),
+            (
+                !dna && self.primer.is_none() && predictor::may_have_noise(block),
+                flag::NOISE,
+            ),
         ] {
             if on {
                 flags2 |= bit;
@@ -673,8 +698,12 @@ mod tests {
                 "level {level}: a second unannounced"
             );
             assert!(
-                refused(&[f | flag::MORE, 8]),
+                refused(&[f | flag::MORE, 16]),
                 "level {level}: an unknown bit"
+            );
+            assert!(
+                !refused(&[f | flag::MORE, flag::NOISE]),
+                "level {level}: noise coded flat"
             );
             assert_eq!(
                 refused(&[f | flag::MORE, flag::PIXELS]),

@@ -21,6 +21,7 @@ use crate::model::logistic::Logistic;
 
 mod expect;
 mod matches;
+mod noise;
 mod parts;
 mod pixels;
 mod restore;
@@ -29,6 +30,8 @@ mod runs;
 use expect::Expect;
 pub(super) use expect::memory as expect_memory;
 use matches::{DNA_TOLERANCE, Match, Reverse};
+use noise::Noise;
+pub(super) use noise::may_have_noise;
 pub(super) use pixels::MEMORY as PIXELS_MEMORY;
 use pixels::Pixels;
 use restore::Journal;
@@ -120,6 +123,8 @@ pub struct Predictor {
     config: Config,
     /// Long-match runs (block flag bit 6).
     runs: Runs,
+    /// Noise coded flat (flag byte 2, bit 3).
+    noise: Noise,
     /// Expected bytes (flag byte 2, bit 0).
     expect: Option<Expect>,
     /// Pixel contexts (flag byte 2, bit 1).
@@ -286,6 +291,7 @@ impl Predictor {
             config: config.clone(),
             lg,
             runs: Runs::new(config.runs),
+            noise: Noise::new(config.noise),
             expect: config.expect.then(|| Expect::new(n_hashed, expect_bits)),
             pixels: config.pixels.then(Pixels::new),
             journal: None,
@@ -489,11 +495,37 @@ impl Predictor {
             e.learn(&self.hashes, byte);
         }
         self.note_byte(byte);
-        let key = self.order_hash(self.m.min_len);
-        let slot = mix64(key ^ 0xabcd) as usize & self.m.mask;
+        let slot = self.match_slot();
         self.m.table.prefetch(slot);
         self.byte_contexts();
         slot
+    }
+
+    /// The match index entry of the bytes that end the history.
+    #[inline]
+    fn match_slot(&self) -> usize {
+        let key = self.order_hash(self.m.min_len);
+        mix64(key ^ 0xabcd) as usize & self.m.mask
+    }
+
+    /// Whether the next byte is coded flat ([`noise`]).
+    #[inline]
+    pub fn flat(&self) -> bool {
+        self.noise.flat
+    }
+
+    /// The byte coded flat: it enters the history and the match models, and the model
+    /// evaluates the next byte in full unless that is flat too.
+    pub fn flat_byte(&mut self, byte: u8) {
+        debug_assert!(self.noise.flat && self.bitpos == 0);
+        let c2 = self.c8 as u16;
+        self.note_byte(byte);
+        let slot = self.match_slot();
+        self.end_of_match(byte, slot);
+        if !self.noise.flat_byte(byte, c2, self.m.len > 0) {
+            self.byte_contexts();
+            self.find_slots();
+        }
     }
 
     /// The match models follow the completed byte `byte`; `slot` is the match index
@@ -748,6 +780,9 @@ impl Predictor {
     /// the learning, which reads none of what the byte's end changes; the match model
     /// and the slots follow it.
     pub fn update(&mut self, bit: bool) {
+        if self.noise.on {
+            self.noise.cost(if bit { self.pr } else { 65536 - self.pr });
+        }
         self.c0 = (self.c0 << 1) | u32::from(bit);
         self.bitpos += 1;
         let nibble_starts = self.bitpos == 4 || self.bitpos == 8;
@@ -779,6 +814,9 @@ impl Predictor {
         self.learn_mixing(bit);
         if let Some((byte, slot)) = byte_end {
             self.end_of_match(byte, slot);
+            if self.noise.on {
+                self.noise.coded(self.m.len > 0);
+            }
         }
         if nibble_starts {
             self.finish_slots();

@@ -180,6 +180,13 @@ impl BitModel for Pooled {
     fn run_result(&mut self, hit: bool, run: &[u8]) {
         self.p.as_mut().expect("in use").run_result(hit, run)
     }
+    #[inline]
+    fn flat(&mut self) -> bool {
+        self.p.as_ref().expect("in use").flat()
+    }
+    fn flat_byte(&mut self, byte: u8) {
+        self.p.as_mut().expect("in use").flat_byte(byte)
+    }
 }
 
 impl Drop for Pooled {

@@ -130,6 +130,7 @@ impl Predictor {
             pr,
             config,
             runs,
+            noise,
             expect: _,
             pixels: _,
             journal: _,
@@ -174,6 +175,7 @@ impl Predictor {
         self.final_mixer.restore(final_mixer, &journal.final_mixer);
         self.pr = *pr;
         self.runs = *runs;
+        self.noise.clone_from(noise);
         debug_assert!(self.config == *config);
         let mut journal = journal;
         journal.buckets.clear();
