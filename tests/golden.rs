@@ -17,6 +17,8 @@ const PBM: &[u8] = include_bytes!("golden/v1-grid.pbm");
 const X86: &[u8] = include_bytes!("golden/v1-x86.bin");
 const RANDOM: &[u8] = include_bytes!("golden/v1-random.bin");
 const DNA: &[u8] = include_bytes!("golden/v1-dna.txt");
+/// `v1-cm.txt`, 12,288 random bytes, `v1-cm.txt` again.
+const NOISY: &[u8] = include_bytes!("golden/v1-noise.bin");
 
 /// Name, stream, original, the options that write exactly these bytes today, model id.
 type Golden = (&'static str, &'static [u8], &'static [u8], Options, u8);
@@ -64,6 +66,13 @@ fn goldens() -> Vec<Golden> {
             include_bytes!("golden/v1-cm6-stored.kft"),
             RANDOM,
             l6_16m.clone(),
+            2,
+        ),
+        (
+            "v1-cm6-noise",
+            include_bytes!("golden/v1-cm6-noise.kft"),
+            NOISY,
+            Options::new().level(6),
             2,
         ),
         (
@@ -200,7 +209,7 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     let cm6 = info("v1-cm6");
     assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
     // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32; and of
-    // the second byte, expected bytes 1, pixels 2 and the state chain 4. Level 9 before
+    // the second byte, expected bytes 1, pixels 2, the state chain 4 and noise 8. Level 9 before
     // expected bytes, and binary blocks at level 6 before pixels, had one byte; level 9
     // before the state chain had expected bytes only.
     let (text, none) = cm_flags(find("v1-cm6"));
@@ -210,14 +219,18 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!(records & 8, 0, "{records:#x}");
     let (column, second) = cm_flags(find("v1-cm9-chain"));
     assert_eq!((column & 16, second), (16, 1 | 4), "{column:#x}");
+    let (_, noise) = cm_flags(find("v1-cm6-noise"));
+    assert_eq!(noise & 8, 8, "{noise:#x}");
     let (dna, _) = cm_flags(find("v1-cm6-dna"));
     assert_eq!(dna & 32, 32, "{dna:#x}");
     assert_eq!(text | records | column | dna, 0x3f);
-    let (before, none) = cm_flags(earlier()[0].1);
+    let earlier = earlier();
+    let old = |n: &str| earlier.iter().find(|g| g.0 == n).unwrap().1;
+    let (before, none) = cm_flags(old("v1-cm9"));
     assert_eq!((before & 16, none), (16, 0), "{before:#x}");
-    let (before, none) = cm_flags(earlier()[1].1);
+    let (before, none) = cm_flags(old("v1-cm6-records"));
     assert_eq!((before & 4, none), (4, 0), "{before:#x}");
-    let (before, expect) = cm_flags(earlier()[3].1);
+    let (before, expect) = cm_flags(old("v1-cm9-expect"));
     assert_eq!((before & 16, expect), (16, 1), "{before:#x}");
 }
 
