@@ -456,21 +456,25 @@ impl Model for Cm {
         if let Some(primer) = &self.primer {
             // The model has room for the samples too; the prior keeps the primed model
             // and a copy to restore.
-            return 2 * self.working_set(primer.shape_len(block_size));
+            return 2 * (self.working_set(primer.shape_len(block_size)) + self.later_parts());
         }
         let working = self.working_set(block_size);
+        let held = working + self.later_parts();
         // A small model is kept, fresh or primed, with a copy to restore, for two
         // shapes (see `Primer`).
         if working <= PRIMED_MAX {
-            4 * working
+            4 * held
         } else {
-            working
+            held
         }
     }
 }
 
 impl Cm {
-    /// The memory of one predictor for a block of `block_size` bytes.
+    /// The memory of one predictor for a block of `block_size` bytes, as first
+    /// defined. Against [`PRIMED_MAX`] it also decides which blocks the decoder primes
+    /// from a kept model and which the encoder gives runs, so streams depend on this
+    /// figure and it stays as it is: parts added since are in [`Cm::later_parts`].
     fn working_set(&self, block_size: usize) -> usize {
         let len = block_size.max(1);
         let c = &self.config;
@@ -508,6 +512,16 @@ impl Cm {
                 0
             }
             + (1 << 20)
+    }
+
+    /// The memory of the parts of a predictor that [`Cm::working_set`] leaves out: the
+    /// state chain's weights and its mixer input, and the noise detector (counted for
+    /// every block: its flag is the data's).
+    fn later_parts(&self) -> usize {
+        let c = &self.config;
+        let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
+        let chain = predictor::CHAIN_MEMORY + 4 * weight_sets;
+        usize::from(c.chain) * chain + predictor::NOISE_MEMORY
     }
 }
 /// Buckets of the shared table for a block of `len` bytes: one 4-slot bucket per context

@@ -6,10 +6,14 @@
 //! hashed context finds its 16-byte slot in a shared table (one check byte, then the
 //! bit-history states of the nibble's 15 tree nodes). Per bit, each context's state is
 //! mapped to a probability by its own [`StateMap`], stretched, and given to the mixers
-//! together with the match model's prediction; the mixers' outputs are mixed again, and
-//! three [`Apm`]s refine the result. After the bit is coded everything learns it.
+//! together with the match model's prediction (and at levels 7–9 the state chain's,
+//! which the lowest orders' states refine from order 0's); the mixers' outputs are mixed
+//! again, and three [`Apm`]s refine the result. After the bit is coded everything learns
+//! it. Where the block has the noise flag, bytes after a window coded at 8 bits a byte
+//! skip all of this (`noise.rs`).
 //!
-//! Call contract ([`crate::model::BitModel`]): `p1()`, then `update(bit)`, 8 times a byte.
+//! Call contract ([`crate::model::BitModel`]): `p1()`, then `update(bit)`, 8 times a byte;
+//! or, at a byte boundary where `flat()`, `flat_byte(byte)` once.
 
 use super::Config;
 use crate::model::table::{Table, mix64, prefetch};
@@ -31,7 +35,7 @@ use expect::Expect;
 pub(super) use expect::memory as expect_memory;
 use matches::{DNA_TOLERANCE, Match, Reverse};
 use noise::Noise;
-pub(super) use noise::may_have_noise;
+pub(super) use noise::{MEMORY as NOISE_MEMORY, may_have_noise};
 pub(super) use pixels::MEMORY as PIXELS_MEMORY;
 use pixels::Pixels;
 use restore::Journal;
@@ -43,8 +47,12 @@ const PRIMER_ROOM: usize = 4096;
 const BUCKET: usize = 64;
 
 /// The state chain's links: the lowest orders' contexts (on Calgary at level 9, 3 links
-/// gain 0.06%, 6 links 0.15%, 9 or all 25 of them 0.11%, and each link costs time).
+/// gain 0.06%, 6 links 0.15%, 9 or all 25 contexts of level 9 0.11%, and each link
+/// costs time).
 const CHAIN_LINKS: usize = 6;
+/// The state chain's memory: a weight pair per state and link, and per link its pair,
+/// input and output of the bit.
+pub(super) const CHAIN_MEMORY: usize = CHAIN_LINKS * (256 * 8 + 12);
 
 /// A byte's class for mixer selection: lower-case letter, capital, space, other.
 #[inline]
@@ -203,7 +211,8 @@ impl Predictor {
         } else {
             0
         };
-        // One per context, expected bytes, pixels (2), direct, match (2), bias.
+        // One per context, the state chain, expected bytes, pixels (2), direct, match (2),
+        // DNA (2), bias.
         let n_expect = if config.expect { n_hashed } else { 0 };
         let n_inputs = n_ctx
             + usize::from(config.chain)
@@ -645,6 +654,7 @@ impl Predictor {
                 self.update((byte >> i) & 1 == 1);
             }
         }
+        self.noise.restart();
     }
 
     /// P(next bit = 1), 16 bits.

@@ -30,6 +30,10 @@ const SQUARES: u32 = 74_000;
 pub(super) const STRETCH_MIN: u32 = 64 << 10;
 pub(super) const STRETCH_MAX: u32 = 1 << 20;
 
+/// The memory of one block's noise state: the byte counts and the successor tables
+/// (the cost table is shared).
+pub(crate) const MEMORY: usize = 256 * 2 + 256 + 65536;
+
 static COSTS: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
 
 /// Cost in 1/256 bit of a bit coded with probability `(i << 4) + 8` / 2^16, for each `i`
@@ -119,6 +123,15 @@ impl Noise {
         }
         self.bytes = 0;
         self.cost = 0;
+    }
+
+    /// As at the block's start: primed text is learned, not coded, and does not count.
+    pub(super) fn restart(&mut self) {
+        self.flat = false;
+        self.bytes = 0;
+        self.cost = 0;
+        self.left = 0;
+        self.stretch = STRETCH_MIN;
     }
 
     fn start_window(&mut self) {
@@ -249,6 +262,144 @@ mod tests {
         assert!(n.flat_byte(1, 0, false));
         assert!(!n.flat_byte(2, 1, true));
         assert!(!n.flat);
+    }
+
+    /// A predictor that notes which bytes it was given flat.
+    struct Watch {
+        p: super::super::Predictor,
+        bits: usize,
+        flat: Vec<usize>,
+    }
+
+    impl crate::model::BitModel for Watch {
+        fn p1(&mut self) -> u32 {
+            self.p.p1()
+        }
+        fn update(&mut self, bit: bool) {
+            self.bits += 1;
+            self.p.update(bit)
+        }
+        fn flat(&mut self) -> bool {
+            self.p.flat()
+        }
+        fn flat_byte(&mut self, byte: u8) {
+            self.flat.push(self.bits / 8);
+            self.bits += 8;
+            self.p.flat_byte(byte)
+        }
+    }
+
+    /// The stretches of consecutive flat bytes: (first, length).
+    fn stretches(flat: &[usize]) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for &at in flat {
+            match out.last_mut() {
+                Some((first, len)) if *first + *len == at => *len += 1,
+                _ => out.push((at, 1)),
+            }
+        }
+        out
+    }
+
+    /// Through the coder's loop: text, 3.2 MiB of noise, text, the start of the noise
+    /// again, new noise with a piece of the first inside it. The model goes flat one
+    /// window into the noise, checks after stretches of 64 KiB doubling to 1 MiB, leaves
+    /// within a window of the text, never goes flat on text or on a repeat, and leaves
+    /// at a repeat; a decoder given the same decisions ends in the same state.
+    #[test]
+    fn a_predictor_goes_flat_on_noise_and_back_and_the_decoder_follows() {
+        let text = b"a model that learns from the data it codes, bit by bit. ".repeat(1800);
+        let noise = random(3_300_000, 21);
+        let mut data = text.clone();
+        data.extend_from_slice(&noise);
+        let text2_at = data.len();
+        data.extend_from_slice(&text[..60_000]);
+        let copy_at = data.len();
+        data.extend_from_slice(&noise[..20_000]);
+        let noise2_at = data.len();
+        data.extend(random(200_000, 22));
+        let piece_at = data.len();
+        data.extend_from_slice(&noise[500_000..520_000]);
+        data.extend(random(50_000, 23));
+        let mut config = crate::model::cm::Config::for_level(6);
+        config.noise = true;
+        let watch = || Watch {
+            p: super::super::Predictor::new(&config, data.len()),
+            bits: 0,
+            flat: Vec::new(),
+        };
+        let mut enc = watch();
+        let mut decisions = Vec::new();
+        let mut bit_at = 0usize;
+        crate::coder::drive_bits(&mut enc, data.len(), |d| {
+            let crate::coder::Decision::Bit(_) = d else {
+                panic!("no runs without flag bit 6")
+            };
+            let bit = (data[bit_at / 8] >> (7 - bit_at % 8)) & 1 == 1;
+            bit_at += 1;
+            decisions.push(bit);
+            Ok(bit)
+        })
+        .unwrap();
+        let s = stretches(&enc.flat);
+        let noise_at = text.len();
+        // The first window wholly in the noise enters.
+        let first = noise_at.div_ceil(WINDOW as usize) * WINDOW as usize + WINDOW as usize;
+        assert_eq!(s[0].0, first, "{s:?}");
+        let lens: Vec<usize> = s.iter().map(|x| x.1).collect();
+        let k = 64 << 10;
+        assert_eq!(lens[..6], [k, 2 * k, 4 * k, 8 * k, 16 * k, 16 * k], "{s:?}");
+        // Between stretches, one window coded in full.
+        for w in s[..6].windows(2) {
+            assert_eq!(w[0].0 + w[0].1 + WINDOW as usize, w[1].0, "{s:?}");
+        }
+        // The last stretch in the noise ends within a window of the text.
+        let ends: Vec<usize> = s.iter().map(|x| x.0 + x.1).collect();
+        let last = s.iter().rposition(|x| x.0 < text2_at).unwrap();
+        assert!(
+            ends[last] > text2_at - WINDOW as usize && ends[last] <= text2_at + WINDOW as usize,
+            "{s:?}"
+        );
+        // No flat byte in the first text, the second (after its first window) or the
+        // repeated start of the noise.
+        let full = text2_at + WINDOW as usize..noise2_at;
+        assert!(
+            enc.flat
+                .iter()
+                .all(|&at| at >= noise_at && !full.contains(&at)),
+            "{s:?}"
+        );
+        assert!(copy_at > full.start);
+        // The new noise goes flat, and the stretch the piece of the old one falls in ends
+        // within it.
+        let at_piece = s
+            .iter()
+            .find(|x| x.0 >= noise2_at && x.0 < piece_at && x.0 + x.1 > piece_at)
+            .unwrap();
+        let end = at_piece.0 + at_piece.1;
+        assert!(end > piece_at && end < piece_at + 100, "{s:?}");
+        // 97% of the noise was flat.
+        let in_noise = enc.flat.iter().filter(|&&at| at < text2_at).count();
+        assert!(in_noise * 100 > 97 * noise.len(), "{in_noise}");
+        let mut dec = watch();
+        let mut given = decisions.into_iter();
+        let mut out = Vec::new();
+        let (mut cur, mut n) = (0u8, 0);
+        crate::coder::drive_bits(&mut dec, data.len(), |_| {
+            let bit = given.next().expect("as many decisions");
+            cur = (cur << 1) | u8::from(bit);
+            n += 1;
+            if n == 8 {
+                out.push(cur);
+                n = 0;
+            }
+            Ok(bit)
+        })
+        .unwrap();
+        assert!(given.next().is_none());
+        assert!(out == data, "the decoder's bytes");
+        assert_eq!(dec.flat, enc.flat);
+        assert!(enc.p == dec.p, "the same state on both sides");
     }
 
     #[test]
