@@ -118,6 +118,22 @@ fn ratio_floors_on_real_files() {
     }
 }
 
+/// A block of 1 MiB of text and then a spreadsheet gets the contexts of both: it costs no
+/// more than the two coded on their own (with text contexts only it cost 5.9% more).
+#[test]
+fn a_block_of_text_and_binary_costs_what_its_parts_cost() {
+    let (Some(text), Some(xls)) = (shared("large/bible.txt"), shared("canterbury/kennedy.xls"))
+    else {
+        return;
+    };
+    let text = std::fs::read(text).unwrap()[..1 << 20].to_vec();
+    let xls = std::fs::read(xls).unwrap();
+    let o = Options::default();
+    let parts = roundtrip(&text, &o).len() + roundtrip(&xls, &o).len();
+    let both = roundtrip(&[&text[..], &xls].concat(), &o).len();
+    assert!(both <= parts + parts / 200, "{both} > {parts}");
+}
+
 /// Every corpus file at levels 1, 6 and 9 (slow: run by hand with --ignored).
 #[test]
 #[ignore]

