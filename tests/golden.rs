@@ -42,8 +42,8 @@ fn goldens() -> Vec<Golden> {
             2,
         ),
         (
-            "v1-cm6",
-            include_bytes!("golden/v1-cm6.kft"),
+            "v1-cm6-column",
+            include_bytes!("golden/v1-cm6-column.kft"),
             CM_TEXT,
             l6_16m.clone(),
             2,
@@ -130,6 +130,8 @@ fn earlier() -> Vec<(&'static str, &'static [u8], &'static [u8])> {
             RECORDS,
         ),
         ("v1-cm6-x86", include_bytes!("golden/v1-cm6-x86.kft"), X86),
+        // cm level 6 on text, from before column contexts at level 6.
+        ("v1-cm6", include_bytes!("golden/v1-cm6.kft"), CM_TEXT),
         // cm level 9 with expected bytes, from before the state chain.
         (
             "v1-cm9-expect",
@@ -207,14 +209,14 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!(info("v1-cm6-x86-pixels").filtered_blocks, 1);
     assert_eq!(info("v1-cm6-stored").stored_blocks, 1);
     assert!(info("v1-cm1-blocks").blocks >= 3);
-    let cm6 = info("v1-cm6");
+    let cm6 = info("v1-cm6-column");
     assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
     // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32; and of
     // the second byte, expected bytes 1, pixels 2, the state chain 4 and noise 8. Level 9 before
     // expected bytes, and binary blocks at level 6 before pixels, had one byte; level 9
     // before the state chain had expected bytes only.
-    let (text, none) = cm_flags(find("v1-cm6"));
-    assert_eq!((text & (1 | 8), none), (1 | 8, 0), "{text:#x}");
+    let (text, none) = cm_flags(find("v1-cm6-column"));
+    assert_eq!((text & (1 | 8 | 16), none), (1 | 8 | 16, 0), "{text:#x}");
     let (records, pixels) = cm_flags(find("v1-cm6-records-pixels"));
     assert_eq!((records & (2 | 4), pixels), (2 | 4, 2), "{records:#x}");
     assert_eq!(records & 8, 0, "{records:#x}");
@@ -231,6 +233,8 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!((before & 16, none), (16, 0), "{before:#x}");
     let (before, none) = cm_flags(old("v1-cm6-records"));
     assert_eq!((before & 4, none), (4, 0), "{before:#x}");
+    let (before, none) = cm_flags(old("v1-cm6"));
+    assert_eq!((before & (1 | 16), none), (1, 0), "{before:#x}");
     let (before, expect) = cm_flags(old("v1-cm9-expect"));
     assert_eq!((before & 16, expect), (16, 1), "{before:#x}");
 }
@@ -286,8 +290,8 @@ fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
     let record = &TEXT[..600];
     let cases: [Case; 7] = [
         (
-            "v1-prior-cm6-compact",
-            include_bytes!("golden/v1-prior-cm6-compact.kft"),
+            "v1-prior-cm6-column-compact",
+            include_bytes!("golden/v1-prior-cm6-column-compact.kft"),
             record,
             Options::new().level(6).prior(&cm),
             Some(&cm),
@@ -311,8 +315,8 @@ fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
             Some(&iid),
         ),
         (
-            "v1-compact-cm6",
-            include_bytes!("golden/v1-compact-cm6.kft"),
+            "v1-compact-cm6-column",
+            include_bytes!("golden/v1-compact-cm6-column.kft"),
             record,
             Options::new().level(6),
             None,
@@ -355,5 +359,27 @@ fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
         if prior.is_some() {
             assert!(kraft::decompress(stream).is_err(), "{name} needs its prior");
         }
+    }
+    // Frames of level 6 text from before its column contexts still decode.
+    let earlier: [(&str, &[u8], Option<&kraft::Prior>); 2] = [
+        (
+            "v1-prior-cm6-compact",
+            include_bytes!("golden/v1-prior-cm6-compact.kft"),
+            Some(&cm),
+        ),
+        (
+            "v1-compact-cm6",
+            include_bytes!("golden/v1-compact-cm6.kft"),
+            None,
+        ),
+    ];
+    for (name, stream, prior) in earlier {
+        let mut dec = kraft::Decoder::new(stream);
+        if let Some(p) = prior {
+            dec = dec.prior(p);
+        }
+        let mut out = Vec::new();
+        dec.read_all(&mut out).unwrap();
+        assert_eq!(out, record, "{name}");
     }
 }
