@@ -93,18 +93,20 @@ fn damaged_cm_streams_fail_cleanly() {
     }
 }
 
-/// Ratio floors at the default level, a little above what the model reaches today.
+/// Ratio floors at the default level, a little above what the model reaches today
+/// (book1's below zpaq -m5's 201,098 bytes).
 #[test]
 fn ratio_floors_on_real_files() {
     let floors = [
-        ("calgary/paper1", 14_200),
-        ("calgary/progc", 10_600),
+        ("calgary/book1", 200_500),
+        ("calgary/paper1", 13_700),
+        ("calgary/progc", 10_000),
         ("calgary/obj1", 8_800),
         ("calgary/geo", 45_200),
         ("calgary/pic", 25_700),
         ("canterbury/sum", 8_800),
-        ("canterbury/fields.c", 2_550),
-        ("canterbury/cp.html", 6_700),
+        ("canterbury/fields.c", 2_250),
+        ("canterbury/cp.html", 6_330),
     ];
     for (file, floor) in floors {
         let Some(path) = shared(file) else { return };

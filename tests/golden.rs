@@ -42,8 +42,8 @@ fn goldens() -> Vec<Golden> {
             2,
         ),
         (
-            "v1-cm6-column",
-            include_bytes!("golden/v1-cm6-column.kft"),
+            "v1-cm6-apm3",
+            include_bytes!("golden/v1-cm6-apm3.kft"),
             CM_TEXT,
             l6_16m.clone(),
             2,
@@ -132,6 +132,12 @@ fn earlier() -> Vec<(&'static str, &'static [u8], &'static [u8])> {
         ("v1-cm6-x86", include_bytes!("golden/v1-cm6-x86.kft"), X86),
         // cm level 6 on text, from before column contexts at level 6.
         ("v1-cm6", include_bytes!("golden/v1-cm6.kft"), CM_TEXT),
+        // cm level 6 on text with column contexts, from before the third APM.
+        (
+            "v1-cm6-column",
+            include_bytes!("golden/v1-cm6-column.kft"),
+            CM_TEXT,
+        ),
         // cm level 9 with expected bytes, from before the state chain.
         (
             "v1-cm9-expect",
@@ -209,14 +215,15 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!(info("v1-cm6-x86-pixels").filtered_blocks, 1);
     assert_eq!(info("v1-cm6-stored").stored_blocks, 1);
     assert!(info("v1-cm1-blocks").blocks >= 3);
-    let cm6 = info("v1-cm6-column");
+    let cm6 = info("v1-cm6-apm3");
     assert_eq!((cm6.stored_blocks, cm6.filtered_blocks), (0, 0));
     // Every cm flag: word 1, sparse 2, record 4, primer 8, column 16, DNA 32; and of
-    // the second byte, expected bytes 1, pixels 2, the state chain 4 and noise 8. Level 9 before
+    // the second byte, expected bytes 1, pixels 2, the state chain 4, noise 8 and the
+    // third APM 16. Level 9 before
     // expected bytes, and binary blocks at level 6 before pixels, had one byte; level 9
     // before the state chain had expected bytes only.
-    let (text, none) = cm_flags(find("v1-cm6-column"));
-    assert_eq!((text & (1 | 8 | 16), none), (1 | 8 | 16, 0), "{text:#x}");
+    let (text, apm3) = cm_flags(find("v1-cm6-apm3"));
+    assert_eq!((text & (1 | 8 | 16), apm3), (1 | 8 | 16, 16), "{text:#x}");
     let (records, pixels) = cm_flags(find("v1-cm6-records-pixels"));
     assert_eq!((records & (2 | 4), pixels), (2 | 4, 2), "{records:#x}");
     assert_eq!(records & 8, 0, "{records:#x}");
@@ -235,6 +242,8 @@ fn the_goldens_cover_each_block_kind_and_cm_context_group() {
     assert_eq!((before & 4, none), (4, 0), "{before:#x}");
     let (before, none) = cm_flags(old("v1-cm6"));
     assert_eq!((before & (1 | 16), none), (1, 0), "{before:#x}");
+    let (before, none) = cm_flags(old("v1-cm6-column"));
+    assert_eq!((before & (1 | 16), none), (1 | 16, 0), "{before:#x}");
     let (before, expect) = cm_flags(old("v1-cm9-expect"));
     assert_eq!((before & 16, expect), (16, 1), "{before:#x}");
 }
@@ -315,8 +324,8 @@ fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
             Some(&iid),
         ),
         (
-            "v1-compact-cm6-column",
-            include_bytes!("golden/v1-compact-cm6-column.kft"),
+            "v1-compact-cm6-apm3",
+            include_bytes!("golden/v1-compact-cm6-apm3.kft"),
             record,
             Options::new().level(6),
             None,
@@ -360,8 +369,14 @@ fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
             assert!(kraft::decompress(stream).is_err(), "{name} needs its prior");
         }
     }
-    // Frames of level 6 text from before its column contexts still decode.
-    let earlier: [(&str, &[u8], Option<&kraft::Prior>); 2] = [
+    // Frames of level 6 text from before its column contexts, and from before its third
+    // APM, still decode.
+    let earlier: [(&str, &[u8], Option<&kraft::Prior>); 3] = [
+        (
+            "v1-compact-cm6-column",
+            include_bytes!("golden/v1-compact-cm6-column.kft"),
+            None,
+        ),
         (
             "v1-prior-cm6-compact",
             include_bytes!("golden/v1-prior-cm6-compact.kft"),

@@ -14,7 +14,7 @@
 //! | 1 | 1–4 | – | – | – | 3, 2 | 16 MiB | 8 MiB |
 //! | 2–3 | 1–4, 6 | ✓ | record | – | 3, 2 | 64 MiB | 8 MiB |
 //! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 64 MiB |
-//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | ✓ | 3, 2 | 256 MiB | 64 MiB |
+//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | ✓ | 3, 2 (3 on text) | 256 MiB | 64 MiB |
 //! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
@@ -110,6 +110,10 @@ pub struct Config {
     /// than 8 bits a byte, bytes are coded with probability ½ a bit and only enter the
     /// history and the match models, until they stop looking random.
     pub noise: bool,
+    /// A third APM, on the partial byte and the last three bytes (hashed), for text
+    /// blocks at level 6 without a prior (flag byte 2, bit 4); levels 8–9 have it with
+    /// `wide`.
+    pub apm3: bool,
 }
 
 /// The bits of a block's flag bytes (`docs/FORMAT.md`, "cm flags").
@@ -138,6 +142,8 @@ pub(crate) mod flag {
     pub const CHAIN: u8 = 4;
     /// Second byte: noise coded flat.
     pub const NOISE: u8 = 8;
+    /// Second byte: the third APM.
+    pub const APM3: u8 = 16;
 }
 
 impl Config {
@@ -160,6 +166,7 @@ impl Config {
         group(self.expect, flag::EXPECT)
             | group(self.pixels, flag::PIXELS)
             | group(self.chain, flag::CHAIN)
+            | group(self.apm3, flag::APM3)
             | flag::NOISE
     }
 
@@ -172,6 +179,7 @@ impl Config {
             pixels: flags2 & flag::PIXELS != 0,
             chain: flags2 & flag::CHAIN != 0,
             noise: flags2 & flag::NOISE != 0,
+            apm3: flags2 & flag::APM3 != 0,
             word: flags & flag::WORD != 0,
             sparse: flags & flag::SPARSE != 0,
             record: flags & flag::RECORD != 0,
@@ -217,7 +225,13 @@ impl Config {
             pixels: level >= 4,
             chain: level >= 7,
             noise: false,
+            apm3: level == 6,
         }
+    }
+
+    /// Whether the model has the third APM.
+    pub(crate) fn third_apm(&self) -> bool {
+        self.wide || self.apm3
     }
 
     /// Number of hashed contexts.
@@ -344,8 +358,9 @@ impl Model for Cm {
     /// [`LONG_REPEAT`] bytes. Bit 7: a second byte follows, with bit 0: expected bytes
     /// ([`Config::expect`], levels 7–9), bit 1: pixel contexts ([`Config::pixels`],
     /// binary blocks at levels 4–9), bit 2: the state chain ([`Config::chain`],
-    /// levels 7–9), and bit 3: noise coded flat ([`Config::noise`], any level), for a
-    /// block (no prior, not DNA) with a window of byte counts close to uniform.
+    /// levels 7–9), bit 3: noise coded flat ([`Config::noise`], any level), for a
+    /// block (no prior, not DNA) with a window of byte counts close to uniform, and
+    /// bit 4: the third APM ([`Config::apm3`], text blocks at level 6 without a prior).
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -389,6 +404,7 @@ impl Model for Cm {
             (c.expect, flag::EXPECT),
             (c.pixels && binary, flag::PIXELS),
             (c.chain, flag::CHAIN),
+            (c.apm3 && text && self.primer.is_none(), flag::APM3),
             (
                 !dna && self.primer.is_none() && predictor::may_have_noise(block),
                 flag::NOISE,
@@ -525,13 +541,15 @@ impl Cm {
     }
 
     /// The memory of the parts of a predictor that [`Cm::working_set`] leaves out: the
-    /// state chain's weights and its mixer input, and the noise detector (counted for
-    /// every block: its flag is the data's).
+    /// state chain's weights and its mixer input, the third APM of level 6, and the
+    /// noise detector (counted for every block: its flag is the data's).
     fn later_parts(&self) -> usize {
         let c = &self.config;
         let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
         let chain = predictor::CHAIN_MEMORY + 4 * weight_sets;
-        usize::from(c.chain) * chain + predictor::NOISE_MEMORY
+        usize::from(c.chain) * chain
+            + usize::from(c.apm3) * (1 << 16) * 33 * 2
+            + predictor::NOISE_MEMORY
     }
 }
 /// Buckets of the shared table for a block of `len` bytes: one 4-slot bucket per context
@@ -744,9 +762,9 @@ mod tests {
     }
 
     /// A block's flags are one byte, or two when bit 7 of the first is set: at levels
-    /// 7–9 the encoder writes the second for text (expected bytes, the state chain), a
-    /// block of one byte still loads there (without them), and every other form is
-    /// refused with an error.
+    /// 6–9 the encoder writes the second for text (level 6: the third APM; 7–9:
+    /// expected bytes, the state chain), a block of one byte still loads there (without
+    /// them), and every other form is refused with an error.
     /// (Binary blocks at levels 4–9 also get pixel contexts: see the test above.)
     #[test]
     fn flag_bytes_one_or_two_and_nothing_else() {
@@ -756,10 +774,13 @@ mod tests {
             let mut params = Vec::new();
             drop(cm.fit(&data, &mut params).unwrap());
             let two = level >= 7;
-            assert_eq!(params.len(), if two { 2 } else { 1 }, "level {level}");
-            assert_eq!(params[0] & flag::MORE != 0, two);
+            let second = level >= 6;
+            assert_eq!(params.len(), if second { 2 } else { 1 }, "level {level}");
+            assert_eq!(params[0] & flag::MORE != 0, second);
             if two {
                 assert_eq!(params[1], flag::EXPECT | flag::CHAIN);
+            } else if second {
+                assert_eq!(params[1], flag::APM3);
             }
             let f = params[0] & !flag::MORE;
             assert!(cm.load(&[f], data.len()).is_ok(), "level {level}: one byte");
@@ -778,8 +799,13 @@ mod tests {
                 "level {level}: a second unannounced"
             );
             assert!(
-                refused(&[f | flag::MORE, 16]),
+                refused(&[f | flag::MORE, 32]),
                 "level {level}: an unknown bit"
+            );
+            assert_eq!(
+                refused(&[f | flag::MORE, flag::APM3]),
+                level != 6,
+                "level {level}: the third APM"
             );
             assert!(
                 !refused(&[f | flag::MORE, flag::NOISE]),
