@@ -396,5 +396,11 @@ fn golden_compact_frames_and_prior_streams_decode_and_are_stable() {
         let mut out = Vec::new();
         dec.read_all(&mut out).unwrap();
         assert_eq!(out, record, "{name}");
+        let info = kraft::inspect(stream).unwrap();
+        assert!(info[0].compact, "{name}");
+        assert_eq!(info[0].uses_prior, prior.is_some(), "{name}");
+        if prior.is_some() {
+            assert!(kraft::decompress(stream).is_err(), "{name} needs its prior");
+        }
     }
 }

@@ -14,7 +14,7 @@
 //! | 1 | 1–4 | – | – | – | 3, 2 | 16 MiB | 8 MiB |
 //! | 2–3 | 1–4, 6 | ✓ | record | – | 3, 2 | 64 MiB | 8 MiB |
 //! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 64 MiB |
-//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | ✓ | 3, 2 (3 on text) | 256 MiB | 64 MiB |
+//! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | ✓ | 3, 2 (3 on text without a prior) | 256 MiB | 64 MiB |
 //! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
@@ -30,7 +30,8 @@
 //!
 //! Word and column contexts are used on text blocks, sparse and record contexts on
 //! binary ones, word, sparse and record contexts on blocks with regions of both kinds
-//! (the choice is the block's flag bytes), and text blocks start
+//! (and column contexts too where the text region comes first, which makes it a text
+//! block; the choice is the block's flag bytes), and text blocks start
 //! from a built-in primer (learned once for a table shape: a model of at most 16 MiB
 //! keeps its primed state for the next block of the same shape, which `memory` counts). DNA blocks (levels 4–9; mostly a, c, g, t) get neither: their
 //! match model follows repeats of at least 16 bases through point mutations, and a
@@ -351,8 +352,8 @@ impl Model for Cm {
     /// The block parameter is a flag byte: which optional context groups are on (bit 0
     /// word, bit 1 sparse, bit 2 record, bit 4 column, bit 5 DNA), chosen from the data
     /// among those the level allows (text gets word and column contexts, binary data
-    /// sparse and record ones, a block of both kinds word, sparse and record ones, DNA
-    /// the inverted-repeat model), bit 3: the model
+    /// sparse and record ones, a block of both kinds word, sparse and record ones, and
+    /// column ones too when it is text first, DNA the inverted-repeat model), bit 3: the model
     /// learns the built-in primer before the block, and bit 6: long-match runs, for a
     /// large block (no prior, not DNA) that repeats a stretch of at least
     /// [`LONG_REPEAT`] bytes. Bit 7: a second byte follows, with bit 0: expected bytes
@@ -476,10 +477,11 @@ impl Model for Cm {
         if let Some(primer) = &self.primer {
             // The model has room for the samples too; the prior keeps the primed model
             // and a copy to restore.
-            return 2 * (self.working_set(primer.shape_len(block_size)) + self.later_parts());
+            let len = primer.shape_len(block_size);
+            return 2 * (self.working_set(len) + self.later_parts(len));
         }
         let working = self.working_set(block_size);
-        let held = working + self.later_parts();
+        let held = working + self.later_parts(block_size);
         // A small model is kept, fresh or primed, with a copy to restore, for two
         // shapes (see `Primer`).
         if working <= PRIMED_MAX {
@@ -497,13 +499,7 @@ impl Cm {
     /// figure and it stays as it is: parts added since are in [`Cm::later_parts`].
     fn working_set(&self, block_size: usize) -> usize {
         let len = block_size.max(1);
-        // Level 6's column contexts came later. No block of level 6 has more contexts
-        // than this count without them (text blocks have 10, binary ones 13, mixed
-        // ones 15), so the figure still bounds every block's table.
-        let c = &Config {
-            column: self.config.column && self.level >= 7,
-            ..self.config.clone()
-        };
+        let c = &self.first_defined();
         let shape = predictor::Shape::of(c, len);
         let match_bits = shape.match_bits;
         let n_hashed = c.contexts();
@@ -540,14 +536,28 @@ impl Cm {
             + (1 << 20)
     }
 
-    /// The memory of the parts of a predictor that [`Cm::working_set`] leaves out: the
+    /// The level's configuration as [`Cm::working_set`] counts it: without level 6's
+    /// column contexts, which came later.
+    fn first_defined(&self) -> Config {
+        Config {
+            column: self.config.column && self.level >= 7,
+            ..self.config.clone()
+        }
+    }
+
+    /// The memory of the parts of a predictor for a block of `block_size` bytes that
+    /// [`Cm::working_set`] leaves out: the table of level 6's column contexts (a block
+    /// with a text region first and a binary one has all of the level's contexts), the
     /// state chain's weights and its mixer input, the third APM of level 6, and the
     /// noise detector (counted for every block: its flag is the data's).
-    fn later_parts(&self) -> usize {
+    fn later_parts(&self, block_size: usize) -> usize {
         let c = &self.config;
+        let len = block_size.max(1);
+        let columns = (table_buckets(c, len) - table_buckets(&self.first_defined(), len)) * 64;
         let weight_sets = 256 * 3 + usize::from(c.wide) * (2048 + 2048);
         let chain = predictor::CHAIN_MEMORY + 4 * weight_sets;
-        usize::from(c.chain) * chain
+        columns
+            + usize::from(c.chain) * chain
             + usize::from(c.apm3) * (1 << 16) * 33 * 2
             + predictor::NOISE_MEMORY
     }
@@ -723,6 +733,30 @@ mod tests {
                     assert_eq!(run_bits(m.as_mut(), data), expected, "level {level}");
                 }
             }
+        }
+    }
+
+    /// The memory a level 6 stream states bounds the table of a block with a text
+    /// region first and a binary one after, which has all of the level's contexts
+    /// (column ones included) where the working set counts 15.
+    #[test]
+    fn stated_memory_bounds_a_text_first_mixed_blocks_table() {
+        let cm = Cm::new(6);
+        for len in [2_600_000, 2_900_000, 8 << 20] {
+            let block = Config {
+                column: true,
+                ..cm.config
+                    .with_flags(flag::WORD | flag::SPARSE | flag::RECORD, 0)
+            };
+            assert_eq!(block.contexts(), 17);
+            let table = predictor::Shape::of(&block, len).buckets * 64;
+            let counted = predictor::Shape::of(&cm.first_defined(), len).buckets * 64;
+            assert!(
+                cm.memory(len) >= cm.working_set(len) - counted + table,
+                "{len}: {} < {}",
+                cm.memory(len),
+                cm.working_set(len) - counted + table
+            );
         }
     }
 

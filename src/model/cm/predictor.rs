@@ -1058,9 +1058,12 @@ mod tests {
             }
         }
         for level in [6, 9] {
+            // As a binary block is coded: no word or column contexts, no third APM at
+            // level 6.
             let on = Config {
                 word: false,
                 column: false,
+                apm3: false,
                 ..Config::for_level(level)
             };
             assert!(on.pixels, "level {level}");
