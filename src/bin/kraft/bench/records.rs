@@ -81,7 +81,8 @@ pub(crate) fn run(dirs: &[PathBuf], s: &Settings) -> Result<(), Failed> {
         println!(
             "\nreset + framing: compressing the records one by one against compressing them \
              joined into one input with the same prior (the cost of putting the model back \
-             and framing each record)."
+             and framing each record); compress records/s and both of these are medians of \
+             {ROUNDS} rounds, taken in turn."
         );
     }
     if ok { Ok(()) } else { Err(Failed) }
@@ -92,6 +93,16 @@ fn name(dir: &Path) -> String {
         || dir.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+/// Rounds of compressing the records one by one and joined, whose medians the speed
+/// table gives: one round of each swings by tens of percent on a shared machine.
+const ROUNDS: usize = 3;
+
+/// The median of `times`.
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
 }
 
 /// Times with the prior.
@@ -157,27 +168,34 @@ fn set(dir: &Path, s: &Settings) -> Result<(Vec<Line>, Timing), String> {
     let with = cold.clone().prior(&prior);
     drop(kraft::compress(&test[0].1, &with).map_err(|e| e.to_string())?);
     let load = t.elapsed();
+    // The records one by one, then the same bytes as one input coded against the same
+    // prior in blocks of 64 KiB (the coding work with a reset and a frame per 64 KiB
+    // rather than per record), in turn for ROUNDS rounds: the medians compare.
+    let joined: Vec<u8> = test.iter().flat_map(|(_, d)| d.iter().copied()).collect();
+    let blocks = with.clone().compact(false).block_size(64 << 10);
     let mut total = 0;
     let mut packed_all = Vec::with_capacity(test.len());
-    let t = Instant::now();
-    for (p, r) in &test {
-        let packed = kraft::compress(r, &with).map_err(|e| format!("{}: {e}", p.display()))?;
-        total += packed.len() as u64;
-        packed_all.push(packed);
+    let (mut each, mut whole) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let t = Instant::now();
+        for (p, r) in &test {
+            let packed = kraft::compress(r, &with).map_err(|e| format!("{}: {e}", p.display()))?;
+            if round == 0 {
+                total += packed.len() as u64;
+                packed_all.push(packed);
+            }
+        }
+        each.push(t.elapsed());
+        let t = Instant::now();
+        drop(kraft::compress(&joined, &blocks).map_err(|e| e.to_string())?);
+        whole.push(t.elapsed());
     }
-    let compress = t.elapsed();
+    let (compress, joined_time) = (median(&mut each), median(&mut whole));
     let t = Instant::now();
     for ((p, r), packed) in test.iter().zip(&packed_all) {
         check(packed, r, Some(&prior), p)?;
     }
     let decompress = t.elapsed();
-    // The same bytes as one input, coded against the same prior in blocks of 64 KiB:
-    // the coding work with a reset and a frame per 64 KiB rather than per record.
-    let joined: Vec<u8> = test.iter().flat_map(|(_, d)| d.iter().copied()).collect();
-    let t = Instant::now();
-    let blocks = with.clone().compact(false).block_size(64 << 10);
-    drop(kraft::compress(&joined, &blocks).map_err(|e| e.to_string())?);
-    let joined_time = t.elapsed();
     lines.push(Line {
         name: format!("kraft -l{} -D (prior {} B)", s.level, prior.body_len()),
         bytes: total,
