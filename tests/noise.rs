@@ -32,7 +32,7 @@ fn second_flags(data: &[u8], options: &Options) -> Vec<u8> {
 }
 
 const NOISE: u8 = 8;
-/// Bit 4 of the second flag byte: the third APM (text blocks at level 6).
+/// Bit 4 of the second flag byte: the third APM (text blocks at levels 6–7).
 const APM3: u8 = 16;
 
 /// Words drawn at random: text of about 2.6 bits a byte that a model learns.

@@ -15,7 +15,7 @@
 //! | 2–3 | 1–4, 6 | ✓ | record | – | 3, 2 | 64 MiB | 8 MiB |
 //! | 4–5 | 1–6 | ✓ | ✓ | – | 3, 2 | 128 MiB | 64 MiB |
 //! | 6 (default) | 1–4, 6, 8 | ✓ | ✓ | ✓ | 3, 2 (3 on text without a prior) | 256 MiB | 64 MiB |
-//! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 | 512 MiB | 64 MiB |
+//! | 7 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 3, 2 (3 on text without a prior) | 512 MiB | 64 MiB |
 //! | 8 | 1–6, 8, 12, 16, 24 | ✓ | ✓ | ✓ | 5, 3 | 512 MiB | 64 MiB |
 //! | 9 | 1–8, 10, 12, 16, 20, 24, two indirect contexts, and direct probabilities for orders 1–6 and the other contexts | ✓ | ✓ | ✓ | 5, 3 | 1 GiB + 128 MiB | 64 MiB |
 //!
@@ -112,8 +112,8 @@ pub struct Config {
     /// history and the match models, until they stop looking random.
     pub noise: bool,
     /// A third APM, on the partial byte and the last three bytes (hashed), for text
-    /// blocks at level 6 without a prior (flag byte 2, bit 4); levels 8–9 have it with
-    /// `wide`.
+    /// blocks at levels 6–7 without a prior (flag byte 2, bit 4); levels 8–9 have it
+    /// with `wide`.
     pub apm3: bool,
 }
 
@@ -226,7 +226,7 @@ impl Config {
             pixels: level >= 4,
             chain: level >= 7,
             noise: false,
-            apm3: level == 6,
+            apm3: matches!(level, 6 | 7),
         }
     }
 
@@ -361,7 +361,8 @@ impl Model for Cm {
     /// binary blocks at levels 4–9), bit 2: the state chain ([`Config::chain`],
     /// levels 7–9), bit 3: noise coded flat ([`Config::noise`], any level), for a
     /// block (no prior, not DNA) with a window of byte counts close to uniform, and
-    /// bit 4: the third APM ([`Config::apm3`], text blocks at level 6 without a prior).
+    /// bit 4: the third APM ([`Config::apm3`], text blocks at levels 6–7 without a
+    /// prior).
     fn fit(&self, block: &[u8], params: &mut Vec<u8>) -> Result<Predictor> {
         // With a prior, the kind of data its samples are: the contexts it learned.
         let (dna, text) = match &self.primer {
@@ -548,7 +549,7 @@ impl Cm {
     /// The memory of the parts of a predictor for a block of `block_size` bytes that
     /// [`Cm::working_set`] leaves out: the table of level 6's column contexts (a block
     /// with a text region first and a binary one has all of the level's contexts), the
-    /// state chain's weights and its mixer input, the third APM of level 6, and the
+    /// state chain's weights and its mixer input, the third APM of levels 6–7, and the
     /// noise detector (counted for every block: its flag is the data's).
     fn later_parts(&self, block_size: usize) -> usize {
         let c = &self.config;
@@ -796,7 +797,7 @@ mod tests {
     }
 
     /// A block's flags are one byte, or two when bit 7 of the first is set: at levels
-    /// 6–9 the encoder writes the second for text (level 6: the third APM; 7–9:
+    /// 6–9 the encoder writes the second for text (levels 6–7: the third APM; 7–9:
     /// expected bytes, the state chain), a block of one byte still loads there (without
     /// them), and every other form is refused with an error.
     /// (Binary blocks at levels 4–9 also get pixel contexts: see the test above.)
@@ -811,10 +812,15 @@ mod tests {
             let second = level >= 6;
             assert_eq!(params.len(), if second { 2 } else { 1 }, "level {level}");
             assert_eq!(params[0] & flag::MORE != 0, second);
+            let apm3 = if matches!(level, 6 | 7) {
+                flag::APM3
+            } else {
+                0
+            };
             if two {
-                assert_eq!(params[1], flag::EXPECT | flag::CHAIN);
+                assert_eq!(params[1], flag::EXPECT | flag::CHAIN | apm3);
             } else if second {
-                assert_eq!(params[1], flag::APM3);
+                assert_eq!(params[1], apm3);
             }
             let f = params[0] & !flag::MORE;
             assert!(cm.load(&[f], data.len()).is_ok(), "level {level}: one byte");
@@ -838,7 +844,7 @@ mod tests {
             );
             assert_eq!(
                 refused(&[f | flag::MORE, flag::APM3]),
-                level != 6,
+                !matches!(level, 6 | 7),
                 "level {level}: the third APM"
             );
             assert!(
