@@ -4,23 +4,15 @@
 //! bytes (noise coded flat; the block is then stored). Throughput is in original bytes.
 
 mod common;
+/// The tests' deterministic data (`noise`).
+#[path = "../tests/common/mod.rs"]
+mod data;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn inputs() -> Vec<(&'static str, Vec<u8>)> {
-    let mut x = 0x2545_f491_4f6c_dd1du64;
-    let mut noise = |n: usize| -> Vec<u8> {
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 24) as u8
-            })
-            .collect()
-    };
-    let chunk = noise(1 << 20);
-    let random = noise(8 << 20);
+    let chunk = data::noise(1 << 20, 0x2545_f491_4f6c_dd1d);
+    let random = data::noise(8 << 20, 0x9e37_79b9_7f4a_7c15);
     vec![
         ("zeros-64MiB", vec![0; 64 << 20]),
         ("random-1MiB-x64", chunk.repeat(64)),

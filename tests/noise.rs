@@ -5,30 +5,12 @@
 
 mod common;
 
-use common::noise;
+use common::{cm_flags, noise, roundtrip};
 use kraft::Options;
-
-fn roundtrip(data: &[u8], options: &Options) -> usize {
-    let packed = kraft::compress(data, options).unwrap();
-    assert_eq!(kraft::decompress(&packed).unwrap(), data);
-    packed.len()
-}
 
 /// The second cm flag byte of every modeled block of a stream (0 where there is one).
 fn second_flags(data: &[u8], options: &Options) -> Vec<u8> {
-    let packed = kraft::compress(data, &options.clone().compact(false)).unwrap();
-    let (_, blocks) = kraft::list_blocks(&packed[..]).unwrap();
-    blocks
-        .iter()
-        .filter(|b| b.kind == kraft::format::BLOCK_MODELED)
-        .map(|b| {
-            let mut r = &packed[b.compressed_offset as usize..];
-            kraft::format::BlockHeader::read_from(&mut r, u64::MAX)
-                .unwrap()
-                .unwrap();
-            if r[0] == 2 { r[2] } else { 0 }
-        })
-        .collect()
+    cm_flags(data, options).iter().map(|f| f.1).collect()
 }
 
 const NOISE: u8 = 8;

@@ -3,39 +3,12 @@
 
 mod common;
 
-use common::noise;
+use common::{cm_flags, noise, roundtrip};
 use kraft::Options;
-
-fn roundtrip(data: &[u8], options: &Options) -> usize {
-    let packed = kraft::compress(data, options).unwrap();
-    assert_eq!(kraft::decompress(&packed).unwrap(), data);
-    packed.len()
-}
 
 /// The cm block flags of every block of a stream.
 fn flags(data: &[u8], options: &Options) -> Vec<u8> {
-    let packed = kraft::compress(data, &options.clone().compact(false)).unwrap();
-    let (_, blocks) = kraft::list_blocks(&packed[..]).unwrap();
-    blocks
-        .iter()
-        .filter(|b| b.kind == kraft::format::BLOCK_MODELED)
-        .map(|b| {
-            // A modeled block's data starts with its parameter length and the flags: one
-            // byte, or two (expected bytes at levels 7–9, pixel contexts for binary blocks
-            // at levels 4–9), bit 7 of the first announcing the second.
-            let at = b.compressed_offset as usize;
-            let mut r = &packed[at..];
-            kraft::format::BlockHeader::read_from(&mut r, u64::MAX)
-                .unwrap()
-                .unwrap();
-            assert_eq!(
-                usize::from(r[0]),
-                1 + usize::from(r[1] >> 7),
-                "cm parameters"
-            );
-            r[1] & 127
-        })
-        .collect()
+    cm_flags(data, options).iter().map(|f| f.0).collect()
 }
 
 #[test]

@@ -377,8 +377,10 @@ impl Model for Cm {
         };
         let c = &self.config;
         let binary = !text && !dna;
-        // Without a prior: a block of both kinds gets both kinds' contexts.
-        let mixed = !dna && self.primer.is_none() && looks_mixed(block);
+        // Without a prior, at a level with word, sparse or record contexts: a block of
+        // both kinds gets both kinds' contexts.
+        let mixed =
+            !dna && self.primer.is_none() && (c.word || c.sparse || c.record) && looks_mixed(block);
         let mut flags = 0u8;
         for (on, bit) in [
             (dna, flag::DNA),
